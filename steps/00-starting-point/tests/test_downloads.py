@@ -1,0 +1,24 @@
+"""The lesson of this step: without a cache, every request downloads the JWKS."""
+
+import pytest
+
+REQUESTS = 5
+
+
+def test_a_valid_token_is_accepted(idp, mint_token, get_me):
+    response = get_me(mint_token(sub="alice"))
+
+    assert response.status_code == 200
+    assert response.json()["sub"] == "alice"
+
+
+# --8<-- [start:lesson]
+@pytest.mark.lesson
+def test_every_request_downloads_the_jwks(idp, mint_token, get_me):
+    token = mint_token()
+
+    for _ in range(REQUESTS):
+        assert get_me(token).status_code == 200
+
+    assert idp.downloads == REQUESTS
+# --8<-- [end:lesson]

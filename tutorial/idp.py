@@ -1,0 +1,304 @@
+"""A local identity provider: real RSA keys, a JWKS over real HTTP, tokens on demand.
+
+Every step's tests talk to one of these instead of a mock. It serves
+``/.well-known/jwks.json`` and ``/.well-known/openid-configuration`` on loopback,
+counts how often the JWKS is downloaded (the number the whole tutorial is about),
+and can rotate keys or misbehave on purpose::
+
+    with IdentityProvider() as idp:
+        token = idp.mint_token(sub="alice")
+        idp.rotate()                 # a new signing key; the old one is still published
+        idp.fault = Fault.SERVER_ERROR
+        idp.downloads                # JWKS downloads so far
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import hashlib
+import hmac
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+DEFAULT_PORT = 8001
+DEFAULT_AUDIENCE = "https://api.jwks-tutorial.test"
+JWKS_PATH = "/.well-known/jwks.json"
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+class Fault(enum.Enum):
+    """Ways the JWKS endpoint can misbehave."""
+
+    NONE = "none"
+    SERVER_ERROR = "server-error"  # HTTP 500
+    GARBAGE = "garbage"  # 200 with a body that is not JSON
+    EMPTY_KEY_SET = "empty-key-set"  # 200 with {"keys": []}
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An RSA private key and the ``kid`` it is published under."""
+
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @classmethod
+    def generate(cls, kid: str | None = None) -> SigningKey:
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return cls(kid or f"key-{uuid.uuid4().hex[:12]}", private_key)
+
+    @property
+    def public_pem(self) -> bytes:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def public_jwk(self) -> dict[str, Any]:
+        jwk = RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+    def save(self, folder: Path) -> None:
+        pem = self.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        (folder / f"{self.kid}.pem").write_bytes(pem)
+
+    @classmethod
+    def load(cls, path: Path) -> SigningKey:
+        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} does not hold an RSA private key")
+        return cls(path.stem, private_key)
+
+
+class IdentityProvider:
+    """An OpenID-style provider on ``127.0.0.1`` that publishes its keys as a JWKS.
+
+    ``port=0`` (the default) takes a free port, so tests can run side by side.
+    The newest key signs tokens; older keys stay published until retired, the way
+    real providers rotate.
+    """
+
+    def __init__(
+        self,
+        keys: list[SigningKey] | None = None,
+        *,
+        port: int = 0,
+        audience: str = DEFAULT_AUDIENCE,
+    ) -> None:
+        self.keys: list[SigningKey] = list(keys) if keys else [SigningKey.generate()]
+        self.audience = audience
+        self.fault = Fault.NONE
+        self.delay_seconds = 0.0
+        self.cache_control: str | None = None
+        self._requested_port = port
+        self._downloads = 0
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._port: int | None = None
+
+    # -- serving -------------------------------------------------------------
+
+    def start(self) -> IdentityProvider:
+        handler = type("Handler", (_Handler,), {"idp": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._requested_port), handler)
+        self._server.daemon_threads = True
+        self._port = self._server.server_address[1]
+        # A short poll interval keeps stop() quick: tests start and stop one per test.
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Close the port: from now on connections are refused."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> IdentityProvider:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port it serves on; before start, the fixed port it was given."""
+        port = self._port or self._requested_port
+        if not port:
+            raise RuntimeError("start() the identity provider first: it was given no fixed port")
+        return port
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def jwks_url(self) -> str:
+        return self.issuer + JWKS_PATH
+
+    @property
+    def downloads(self) -> int:
+        """How many times the JWKS has been requested since start (or the last reset)."""
+        with self._lock:
+            return self._downloads
+
+    def reset_downloads(self) -> None:
+        with self._lock:
+            self._downloads = 0
+
+    def _count_download(self) -> None:
+        with self._lock:
+            self._downloads += 1
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [key.public_jwk() for key in self.keys]}
+
+    def discovery_document(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "jwks_uri": self.jwks_url,
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
+
+    # -- keys ----------------------------------------------------------------
+
+    @property
+    def current_key(self) -> SigningKey:
+        return self.keys[-1]
+
+    def rotate(self) -> SigningKey:
+        """Publish a new key and sign with it from now on; older keys stay published."""
+        key = SigningKey.generate()
+        self.keys.append(key)
+        return key
+
+    def retire(self, kid: str) -> None:
+        """Stop publishing the key ``kid``."""
+        self.keys = [key for key in self.keys if key.kid != kid]
+
+    # -- tokens --------------------------------------------------------------
+
+    def claims(self, sub: str = "alice", expires_in: int = 300, **overrides: Any) -> dict[str, Any]:
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": sub,
+            "iat": now,
+            "exp": now + expires_in,
+        }
+        claims.update(overrides)
+        return {name: value for name, value in claims.items() if value is not None}
+
+    def mint_token(
+        self,
+        sub: str = "alice",
+        *,
+        expires_in: int = 300,
+        key: SigningKey | None = None,
+        kid: str | None = None,
+        algorithm: str = "RS256",
+        **claims: Any,
+    ) -> str:
+        """A token signed by the current key, or shaped to be rejected.
+
+        ``key`` signs with another key (a stranger's key makes a bad signature),
+        ``kid`` overrides the header's key id, ``algorithm="none"`` leaves the token
+        unsigned and ``algorithm="HS256"`` signs it with the provider's *public* key
+        as an HMAC secret (the algorithm-confusion attack). Extra keyword arguments
+        override claims; ``None`` removes one.
+        """
+        signer = key or self.current_key
+        payload = self.claims(sub, expires_in, **claims)
+        header_kid = kid or signer.kid
+        if algorithm == "none":
+            return _unsigned_token(payload, header_kid)
+        if algorithm == "HS256":
+            return _hs256_token(payload, header_kid, secret=signer.public_pem)
+        return jwt.encode(payload, signer.private_key, algorithm=algorithm, headers={"kid": header_kid})
+
+
+class _Handler(BaseHTTPRequestHandler):
+    idp: IdentityProvider
+
+    def do_GET(self) -> None:
+        if self.path == JWKS_PATH:
+            self._serve_jwks()
+        elif self.path == DISCOVERY_PATH:
+            self._send(200, json.dumps(self.idp.discovery_document()).encode())
+        else:
+            self._send(404, b'{"error": "not found"}')
+
+    def _serve_jwks(self) -> None:
+        self.idp._count_download()
+        if self.idp.delay_seconds:
+            time.sleep(self.idp.delay_seconds)
+        fault = self.idp.fault
+        if fault is Fault.SERVER_ERROR:
+            self._send(500, b'{"error": "internal server error"}')
+        elif fault is Fault.GARBAGE:
+            self._send(200, b"<html>this is not a key set</html>", content_type="text/html")
+        elif fault is Fault.EMPTY_KEY_SET:
+            self._send(200, b'{"keys": []}')
+        else:
+            self._send(200, json.dumps(self.idp.jwks()).encode())
+
+    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if self.idp.cache_control and status == 200:
+            self.send_header("Cache-Control", self.idp.cache_control)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: tests and the CLI report downloads through the counter."""
+
+
+# PyJWT refuses to make the two hostile tokens below, which is right for an
+# application; a test kit needs them, so they are assembled by hand.
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _signing_input(header: dict[str, Any], payload: dict[str, Any]) -> str:
+    return f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(payload).encode())}"
+
+
+def _unsigned_token(payload: dict[str, Any], kid: str) -> str:
+    return _signing_input({"alg": "none", "typ": "JWT", "kid": kid}, payload) + "."
+
+
+def _hs256_token(payload: dict[str, Any], kid: str, secret: bytes) -> str:
+    signing_input = _signing_input({"alg": "HS256", "typ": "JWT", "kid": kid}, payload)
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def load_or_create_keys(folder: Path) -> list[SigningKey]:
+    """The keys kept in ``folder`` (oldest first), making one if there are none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = sorted(folder.glob("*.pem"), key=lambda path: path.stat().st_mtime)
+    if paths:
+        return [SigningKey.load(path) for path in paths]
+    key = SigningKey.generate()
+    key.save(folder)
+    return [key]
