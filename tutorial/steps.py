@@ -1,0 +1,107 @@
+"""The steps of the tutorial: finding them, and what changed between two of them.
+
+A step is a folder ``steps/NN-slug`` holding a complete Django project. Its
+title is the first heading of its README.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+STEPS_DIR = REPOSITORY / "steps"
+STEP_FOLDER = re.compile(r"^(\d\d)-([a-z0-9-]+)$")
+
+# What a diff between two steps leaves out: files that are not the lesson.
+NOISE_DIRS = {"__pycache__", ".pytest_cache", ".venv", "node_modules"}
+NOISE_SUFFIXES = {".pyc", ".lock", ".sqlite3", ".log"}
+
+
+class UnknownStep(LookupError):
+    """No step matches what was asked for; the message lists the steps that exist."""
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    slug: str
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def title(self) -> str:
+        readme = self.path / "README.md"
+        if readme.exists():
+            for line in readme.read_text(encoding="utf-8").splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+        return self.slug.replace("-", " ").capitalize()
+
+
+def discover_steps(steps_dir: Path = STEPS_DIR) -> list[Step]:
+    """Every ``NN-slug`` folder under ``steps_dir``, in order."""
+    steps = []
+    for path in sorted(steps_dir.iterdir()) if steps_dir.is_dir() else []:
+        match = STEP_FOLDER.match(path.name)
+        if match and path.is_dir():
+            steps.append(Step(int(match.group(1)), match.group(2), path))
+    return steps
+
+
+def find_step(wanted: str | int, steps_dir: Path = STEPS_DIR) -> Step:
+    """The step named by its number (``3``, ``"03"``) or its folder name (``"03-caching-subclass"``)."""
+    steps = discover_steps(steps_dir)
+    for step in steps:
+        if str(wanted) in {step.name, step.slug} or str(wanted).lstrip("0") == str(step.number).lstrip("0"):
+            return step
+    raise UnknownStep(f"There is no step {wanted!r}. The steps are:\n" + describe(steps))
+
+
+def previous_step(step: Step, steps_dir: Path = STEPS_DIR) -> Step | None:
+    earlier = [other for other in discover_steps(steps_dir) if other.number < step.number]
+    return earlier[-1] if earlier else None
+
+
+def describe(steps: list[Step]) -> str:
+    return "\n".join(f"  {step.number:02d}  {step.name:<28} {step.title}" for step in steps)
+
+
+def lesson_files(step: Step) -> list[Path]:
+    """The files of a step that a learner reads, relative to the step folder."""
+    files = []
+    for path in sorted(step.path.rglob("*")):
+        relative = path.relative_to(step.path)
+        if path.is_file() and not NOISE_DIRS.intersection(relative.parts) and path.suffix not in NOISE_SUFFIXES:
+            files.append(relative)
+    return files
+
+
+def step_diff(before: Step, after: Step) -> str:
+    """A unified diff from one step to another, file by file, noise left out."""
+    chunks = []
+    for relative in sorted(set(lesson_files(before)) | set(lesson_files(after))):
+        old = _lines(before.path / relative)
+        new = _lines(after.path / relative)
+        if old != new:
+            chunks.extend(
+                difflib.unified_diff(
+                    old,
+                    new,
+                    fromfile=f"a/{relative}" if old else "/dev/null",
+                    tofile=f"b/{relative}" if new else "/dev/null",
+                )
+            )
+    return "".join(chunks)
+
+
+def _lines(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    return text.splitlines(keepends=True) if text.endswith("\n") else (text + "\n").splitlines(keepends=True)
