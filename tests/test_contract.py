@@ -1,0 +1,89 @@
+"""Every step reads the contract's environment variables (DESIGN.md), with laptop-friendly defaults."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tutorial.steps import Step, discover_steps
+
+STEPS = discover_steps()
+
+# variable -> (the setting that reads it, the value to set, the step it arrives in)
+CONTRACT = {
+    "JWKS_URL": ("JWKS_URL", "http://idp.example:9999/jwks.json", 0),
+    "JWT_ISSUER": ("JWT_ISSUER", "https://issuer.example", 0),
+    "JWT_AUDIENCE": ("JWT_AUDIENCE", "https://audience.example", 0),
+    "DJANGO_SECRET_KEY": ("SECRET_KEY", "a-secret-from-the-environment", 0),
+    "DJANGO_DEBUG": ("DEBUG", "true", 0),
+    "DJANGO_ALLOWED_HOSTS": ("ALLOWED_HOSTS", "api.example,other.example", 0),
+    "REDIS_URL": ("REDIS_URL", "redis://:pw@redis.example:6380/2", 1),
+    "JWKS_CACHE_SECONDS": ("JWKS_CACHE_SECONDS", "123", 3),
+    "JWKS_MIN_REFRESH_SECONDS": ("JWKS_MIN_REFRESH_SECONDS", "7", 5),
+    "JWKS_STALE_SECONDS": ("JWKS_STALE_SECONDS", "456", 6),
+    "JWKS_FETCH_TIMEOUT": ("JWKS_FETCH_TIMEOUT", "2", 6),
+}
+
+DEFAULTS = {
+    "JWKS_URL": "http://127.0.0.1:8001/.well-known/jwks.json",
+    "JWT_ISSUER": "http://127.0.0.1:8001",
+    "JWT_AUDIENCE": "https://api.jwks-tutorial.test",
+    "DEBUG": False,
+}
+DEFAULT_REDIS_URL = "redis://:this-is-your-admin-password@127.0.0.1:6379/0"
+
+READ_SETTINGS = """
+import json, sys
+from django.conf import settings
+names = sys.argv[1:]
+print(json.dumps({name: getattr(settings, name, "<missing>") for name in names}, default=str))
+"""
+
+
+def read_settings(step: Step, env: dict[str, str], names: list[str]) -> dict:
+    clean = {key: value for key, value in os.environ.items() if key not in CONTRACT}
+    result = subprocess.run(
+        [sys.executable, "-c", READ_SETTINGS, *names],
+        cwd=step.path,
+        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "jwks_demo.settings", "PYTHONPATH": str(step.path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def variables_for(step: Step) -> dict[str, tuple[str, str, int]]:
+    return {variable: spec for variable, spec in CONTRACT.items() if spec[2] <= step.number}
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda step: step.name)
+def test_settings_come_from_the_environment(step: Step):
+    contract = variables_for(step)
+    env = {variable: value for variable, (_, value, _) in contract.items()}
+
+    settings = read_settings(step, env, [setting for setting, _, _ in contract.values()])
+
+    for variable, (setting, value, _) in contract.items():
+        read = settings[setting]
+        assert read != "<missing>", f"{step.name}: settings.{setting} is missing"
+        if isinstance(read, list):
+            assert read == value.split(","), f"{step.name}: {variable} -> {setting}"
+        elif isinstance(read, bool):
+            assert read is True, f"{step.name}: {variable} -> {setting}"
+        else:
+            assert str(read) == value, f"{step.name}: {variable} -> {setting}"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda step: step.name)
+def test_defaults_work_on_a_laptop(step: Step):
+    names = [*DEFAULTS, "REDIS_URL"] if step.number >= 1 else list(DEFAULTS)
+
+    settings = read_settings(step, {}, names)
+
+    for name, default in DEFAULTS.items():
+        assert settings[name] == default, f"{step.name}: default {name}"
+    if step.number >= 1:
+        assert settings["REDIS_URL"] == DEFAULT_REDIS_URL

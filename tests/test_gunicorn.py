@@ -1,0 +1,63 @@
+"""Every step runs under gunicorn, as DESIGN.md promises: `gunicorn --chdir steps/NN-slug jwks_demo.wsgi`."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tutorial.idp import IdentityProvider
+from tutorial.redis import free_port
+from tutorial.steps import Step, discover_steps
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def call_me(port: int, token: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_for_port(port: int, server: subprocess.Popen, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{server.communicate()[1]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means it is serving
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return
+    raise AssertionError("gunicorn did not start listening")
+
+
+@pytest.mark.parametrize("step", discover_steps(), ids=lambda step: step.name)
+def test_step_serves_under_gunicorn(step: Step, private_redis: str):
+    port = free_port()
+    with IdentityProvider() as idp:
+        env = {**os.environ, "JWKS_URL": idp.jwks_url, "JWT_ISSUER": idp.issuer, "REDIS_URL": private_redis}
+        server = subprocess.Popen(
+            [str(GUNICORN), "--chdir", str(step.path), "--workers", "2", "--bind", f"127.0.0.1:{port}", "jwks_demo.wsgi"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for_port(port, server)
+            assert call_me(port, idp.mint_token()) == 200
+            assert call_me(port, "not-a-token") == 401
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

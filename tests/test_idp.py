@@ -1,0 +1,146 @@
+"""tutorial/idp.py: a real identity provider over HTTP, with rotation and faults on demand."""
+
+import base64
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
+
+import jwt
+import pytest
+
+from tutorial.idp import Fault, IdentityProvider, SigningKey, load_or_create_keys
+
+
+@pytest.fixture
+def idp():
+    with IdentityProvider() as provider:
+        yield provider
+
+
+def get(url: str, timeout: float = 5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.headers, response.read()
+
+
+def b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def test_serves_the_jwks_over_http_and_counts_downloads(idp):
+    status, headers, body = get(idp.jwks_url)
+    get(idp.jwks_url)
+
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    (key,) = json.loads(body)["keys"]
+    assert key["kid"] == idp.current_key.kid and key["kty"] == "RSA" and key["alg"] == "RS256"
+    assert "d" not in key, "a private exponent must never be published"
+    assert idp.downloads == 2
+
+
+def test_discovery_document_points_at_the_jwks(idp):
+    _, _, body = get(idp.issuer + "/.well-known/openid-configuration")
+
+    document = json.loads(body)
+    assert document["issuer"] == idp.issuer and document["jwks_uri"] == idp.jwks_url
+    assert idp.downloads == 0
+
+
+def test_tokens_verify_against_the_published_keys(idp):
+    token = idp.mint_token(sub="bob")
+
+    key = jwt.PyJWKClient(idp.jwks_url).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=idp.audience, issuer=idp.issuer)
+    assert claims["sub"] == "bob" and claims["exp"] > claims["iat"]
+
+
+def test_rotation_publishes_the_new_key_beside_the_old(idp):
+    old = idp.current_key
+    new = idp.rotate()
+
+    kids = [key["kid"] for key in json.loads(get(idp.jwks_url)[2])["keys"]]
+    assert kids == [old.kid, new.kid]
+    assert jwt.get_unverified_header(idp.mint_token())["kid"] == new.kid
+
+    idp.retire(old.kid)
+    assert [key["kid"] for key in idp.jwks()["keys"]] == [new.kid]
+
+
+def test_claims_can_be_overridden_or_removed(idp):
+    claims = jwt.decode(idp.mint_token(aud="other", sub=None), options={"verify_signature": False})
+
+    assert claims["aud"] == "other" and "sub" not in claims
+
+
+def test_alg_none_token_is_unsigned(idp):
+    header, payload, signature = idp.mint_token(algorithm="none").split(".")
+
+    assert json.loads(b64decode(header))["alg"] == "none" and signature == ""
+    assert json.loads(b64decode(payload))["iss"] == idp.issuer
+
+
+def test_hs256_token_is_signed_with_the_public_key(idp):
+    token = idp.mint_token(algorithm="HS256")
+    signing_input, signature = token.rsplit(".", 1)
+
+    expected = hmac.new(idp.current_key.public_pem, signing_input.encode(), hashlib.sha256).digest()
+    assert b64decode(signature) == expected
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "body"),
+    [(Fault.GARBAGE, 200, b"<html>"), (Fault.EMPTY_KEY_SET, 200, b'{"keys": []}')],
+)
+def test_faults_with_a_body(idp, fault, status, body):
+    idp.fault = fault
+
+    got_status, _, got_body = get(idp.jwks_url)
+    assert got_status == status and got_body.startswith(body)
+
+
+def test_server_error(idp):
+    idp.fault = Fault.SERVER_ERROR
+
+    with pytest.raises(urllib.error.HTTPError) as error:
+        get(idp.jwks_url)
+    assert error.value.code == 500
+    assert idp.downloads == 1
+
+
+def test_slow_responses(idp):
+    idp.delay_seconds = 0.5
+
+    with pytest.raises(TimeoutError):
+        get(idp.jwks_url, timeout=0.1)
+
+
+def test_stopped_provider_refuses_connections(idp):
+    url = idp.jwks_url
+    idp.stop()
+
+    with pytest.raises(urllib.error.URLError) as error:
+        get(url)
+    assert isinstance(error.value.reason, ConnectionRefusedError)
+
+
+def test_cache_control_header_when_asked(idp):
+    assert get(idp.jwks_url)[1]["Cache-Control"] is None
+
+    idp.cache_control = "public, max-age=600"
+    assert get(idp.jwks_url)[1]["Cache-Control"] == "public, max-age=600"
+
+
+def test_keys_are_kept_in_a_folder_between_runs(tmp_path):
+    first = load_or_create_keys(tmp_path)
+    again = load_or_create_keys(tmp_path)
+
+    assert [key.kid for key in first] == [key.kid for key in again]
+    assert first[0].public_jwk() == again[0].public_jwk()
+
+
+def test_a_fixed_port_gives_an_issuer_before_start():
+    idp = IdentityProvider([SigningKey.generate("k1")], port=8001)
+
+    assert idp.issuer == "http://127.0.0.1:8001"
+    assert jwt.get_unverified_header(idp.mint_token())["kid"] == "k1"
