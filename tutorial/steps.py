@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from collections.abc import Collection
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -82,22 +83,32 @@ def lesson_files(step: Step) -> list[Path]:
     return files
 
 
-def step_diff(before: Step, after: Step) -> str:
+def step_diff(before: Step, after: Step, leave_out: Collection[str] = ()) -> str:
     """A unified diff from one step to another, file by file, noise left out."""
-    chunks = []
+    return "".join(file_diffs(before, after, leave_out).values())
+
+
+def file_diffs(before: Step, after: Step, leave_out: Collection[str] = ()) -> dict[str, str]:
+    """The unified diff of every file that differs between two steps, by relative path.
+
+    ``leave_out`` names files (relative paths, such as ``"README.md"``) to skip.
+    """
+    diffs = {}
     for relative in sorted(set(lesson_files(before)) | set(lesson_files(after))):
+        if relative.as_posix() in leave_out:
+            continue
         old = _lines(before.path / relative)
         new = _lines(after.path / relative)
         if old != new:
-            chunks.extend(
+            diffs[relative.as_posix()] = "".join(
                 difflib.unified_diff(
                     old,
                     new,
-                    fromfile=f"a/{relative}" if old else "/dev/null",
-                    tofile=f"b/{relative}" if new else "/dev/null",
+                    fromfile=f"a/{relative.as_posix()}" if old else "/dev/null",
+                    tofile=f"b/{relative.as_posix()}" if new else "/dev/null",
                 )
             )
-    return "".join(chunks)
+    return diffs
 
 
 def _lines(path: Path) -> list[str]:
