@@ -18,21 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.redis import find_redis_server, free_port, throwaway_redis_server
+from tutorial.redis import free_port
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 3
 REQUESTS = 50
-
-
-@pytest.fixture
-def private_redis_url() -> Iterator[str]:
-    """A Redis of this test's own: the server writes the application's real cache key."""
-    executable = find_redis_server()
-    if executable is None:
-        pytest.skip("needs a redis-server binary, so that the application's key lands in a private Redis")
-    with throwaway_redis_server(executable) as url:
-        yield url
 
 
 @dataclass
