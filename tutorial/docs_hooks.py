@@ -135,6 +135,9 @@ def diff_markdown(step: Step, steps_dir: Path) -> str:
     listing = ", ".join(f"`{path}`" for path in diffs)
     parts = [f"From `steps/{before.name}` to `steps/{step.name}`, {len(diffs)} file(s) changed: {listing}.\n"]
     for path, diff in diffs.items():
+        if diff.startswith("--- /dev/null") and not (step.path / path).read_text(encoding="utf-8").strip():
+            parts.append(f"`{path}` is a new, empty file (it makes a Python package).\n")
+            continue
         body = "".join(line for line in diff.splitlines(keepends=True) if not line.startswith(("--- ", "+++ ")))
         if diff.startswith("--- /dev/null"):
             status = "new file"

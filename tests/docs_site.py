@@ -1,0 +1,158 @@
+"""What the documentation tests share: building the site, and reading the pages' code blocks.
+
+The convention for shell commands in the docs (docs/**/*.md):
+
+* Commands live in ```` ```sh ```` blocks. The tests run each block as one bash script
+  (``set -e``: every command must succeed), from the repository root, as a reader who pastes
+  the block into a terminal would.
+* A block whose first line is ``# Not run by the tests: <why>`` is shown but not run.
+* A block whose first line is ``# Keeps running (port N): ...`` starts a server: the tests
+  start it in the background, wait for port N to accept connections, run the page's later
+  blocks, then stop it as Ctrl-C would.
+* A ```` ```text title="What you should see" ```` block after a command block is what that
+  command prints. Each of its lines must appear in the output, in order; ``...`` stands for
+  anything. A title that names a port, ``title="What you should see in its terminal (port
+  8000)"``, is about that server's output, checked once it has been stopped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DOCS = REPOSITORY / "docs"
+
+NOT_RUN = re.compile(r"^# Not run by the tests: \S")
+KEEPS_RUNNING = re.compile(r"^# Keeps running \(port (\d+)\)")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,})(?P<info>.*)$")
+
+
+@dataclass
+class Block:
+    page: Path
+    line: int  # 1-based line of the opening fence
+    language: str
+    info: str
+    text: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(REPOSITORY)}:{self.line}"
+
+    @property
+    def title(self) -> str:
+        match = re.search(r'title="([^"]*)"', self.info)
+        return match.group(1) if match else ""
+
+    @property
+    def first_line(self) -> str:
+        return self.text.splitlines()[0] if self.text.strip() else ""
+
+    @property
+    def not_run(self) -> bool:
+        return bool(NOT_RUN.match(self.first_line))
+
+    @property
+    def server_port(self) -> int | None:
+        match = KEEPS_RUNNING.match(self.first_line)
+        return int(match.group(1)) if match else None
+
+    @property
+    def expects_output(self) -> bool:
+        return self.language == "text" and "should see" in self.title.lower()
+
+    @property
+    def expected_from_port(self) -> int | None:
+        match = re.search(r"\(port (\d+)\)", self.title)
+        return int(match.group(1)) if match else None
+
+    def commands(self) -> list[str]:
+        """The block's commands, continuation lines joined, comments left out."""
+        commands, current = [], ""
+        for line in self.text.splitlines():
+            if not current and (not line.strip() or line.lstrip().startswith("#")):
+                continue
+            current += line
+            if current.endswith("\\"):
+                current = current[:-1] + " "
+                continue
+            commands.append(current.strip())
+            current = ""
+        return commands
+
+
+def fenced_blocks(page: Path) -> list[Block]:
+    """Every fenced code block of a Markdown page, indented ones (in tabs, admonitions) included."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    blocks, index = [], 0
+    while index < len(lines):
+        opening = FENCE_OPEN.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        indent, marks = opening["indent"], opening["fence"]
+        info = opening["info"].strip()
+        body, end = [], index + 1
+        while end < len(lines) and lines[end].strip() != marks:
+            body.append(lines[end][len(indent):] if lines[end].startswith(indent) else lines[end].lstrip())
+            end += 1
+        language = info.split()[0] if info else ""
+        blocks.append(Block(page, index + 1, language, info, "\n".join(body) + "\n"))
+        index = end + 1
+    return blocks
+
+
+def doc_pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def expectation_problems(expected: str, output: str) -> list[str]:
+    """The lines of ``expected`` missing from ``output``, in order; ``...`` matches anything."""
+    output_lines = output.splitlines()
+    position, missing = 0, []
+    for wanted in (line.strip() for line in expected.splitlines()):
+        if not wanted:
+            continue
+        pattern = re.compile(".*".join(re.escape(part.strip()) for part in wanted.split("...")))
+        for offset, line in enumerate(output_lines[position:]):
+            if pattern.search(line):
+                position += offset + 1
+                break
+        else:
+            missing.append(wanted)
+    return missing
+
+
+def build_site(site_dir: Path, root: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` of the repository at ``root`` into ``site_dir``."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=mkdocs_env(),
+    )
+
+
+def mkdocs_env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def copy_of_the_repository(destination: Path) -> Path:
+    """What the site is built from, copied; node_modules linked, since it is large and read-only."""
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
+    for folder in ("docs", "steps", "tutorial"):
+        shutil.copytree(REPOSITORY / folder, destination / folder, ignore=ignore)
+    for name in ("mkdocs.yml", "package.json", "package-lock.json", "docker-compose.yml"):
+        shutil.copy2(REPOSITORY / name, destination / name)
+    if (REPOSITORY / "node_modules").exists():
+        (destination / "node_modules").symlink_to(REPOSITORY / "node_modules", target_is_directory=True)
+    return destination
