@@ -1,0 +1,21 @@
+"""Step 03's lesson, still true: the JWKS is downloaded once, then served from Redis."""
+
+REQUESTS = 5
+
+
+def test_a_valid_token_is_accepted(idp, mint_token, get_me):
+    response = get_me(mint_token(sub="alice"))
+
+    assert response.status_code == 200
+    assert response.json()["sub"] == "alice"
+
+
+def test_one_download_serves_every_request(idp, mint_token, get_me):
+    token = mint_token()
+
+    # Each request gets a new authenticator and a new JWKS client, as DRF does;
+    # what they share is Redis.
+    for _ in range(REQUESTS):
+        assert get_me(token).status_code == 200
+
+    assert idp.downloads == 1

@@ -1,0 +1,95 @@
+"""Several gunicorn workers, one Redis: fifty requests, one download.
+
+This is the claim of the step made on a real server: separate worker processes
+share nothing in memory, so only Redis can spare them the download.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tutorial.redis import free_port
+
+STEP_DIR = Path(__file__).resolve().parents[1]
+WORKERS = 3
+REQUESTS = 50
+
+
+@dataclass
+class Gunicorn:
+    port: int
+    process: subprocess.Popen[str]
+
+    def stop(self) -> set[str]:
+        """Stop the server; return the process ids of the workers that answered."""
+        self.process.terminate()
+        access_log, _ = self.process.communicate(timeout=10)
+        return set(access_log.split())
+
+
+@pytest.fixture
+def gunicorn(idp, private_redis_url) -> Iterator[Gunicorn]:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "JWKS_URL": idp.jwks_url,
+        "JWT_ISSUER": idp.issuer,
+        "JWT_AUDIENCE": idp.audience,
+        "REDIS_URL": private_redis_url,
+    }
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
+    # An access log of worker process ids (%(p)s) shows which workers answered.
+    command += ["--access-logfile", "-", "--access-logformat", "%(p)s", "jwks_demo.wsgi"]
+    process = subprocess.Popen(command, cwd=STEP_DIR, env=environment, stdout=subprocess.PIPE, text=True)
+    server = Gunicorn(port, process)
+    try:
+        wait_until_serving(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            server.stop()
+
+
+def test_fifty_requests_to_three_workers_download_the_jwks_once(idp, mint_token, gunicorn):
+    token = mint_token()
+
+    # The first request fills the cache; many cold workers at once is step 06's stampede.
+    assert get_me(gunicorn.port, token) == 200
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(lambda _: get_me(gunicorn.port, token), range(REQUESTS - 1)))
+
+    assert statuses == [200] * (REQUESTS - 1)
+    assert idp.downloads == 1
+    assert len(gunicorn.stop()) > 1, "only one worker answered"
+
+
+def get_me(port: int, token: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_until_serving(server: Gunicorn, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError("gunicorn exited before serving; its errors are in the captured stderr")
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"gunicorn did not start serving on port {server.port}")
