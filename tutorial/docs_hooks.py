@@ -146,7 +146,12 @@ def diff_markdown(step: Step, steps_dir: Path) -> str:
         else:
             status = "changed"
         marks = fence(body)
-        parts.append(f'{marks}diff title="{path} ({status})"\n{body}{marks}\n')
+        block = f'{marks}diff title="{path} ({status})"\n{body}{marks}\n'
+        if path.startswith("tests/"):
+            # The tests are the proof, not the lesson: folded, one click away.
+            indented = "".join(f"    {line}" if line.strip() else "\n" for line in block.splitlines(keepends=True))
+            block = f'??? example "The tests: {path} ({status})"\n\n{indented}'
+        parts.append(block)
     return "\n".join(parts)
 
 
