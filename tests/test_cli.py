@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from tutorial.cli import main
-from tutorial.redis import free_port
+from tutorial.net import free_port
 
 
 def tutorial(*args: str, **kwargs) -> subprocess.CompletedProcess:

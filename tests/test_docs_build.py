@@ -8,7 +8,7 @@ from pathlib import Path
 import jwt
 import pytest
 
-from tests.docs_site import REPOSITORY, build_site, copy_of_the_repository, doc_pages, fenced_blocks
+from tests.docs_site import build_site, copy_of_the_repository, doc_pages, fenced_blocks
 from tutorial.steps import discover_steps
 
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.docs_site import DOCS, REPOSITORY, Block, doc_pages, expectation_problems, fenced_blocks
+from tutorial.net import port_is_open, wait_until_serving
 
 COMMAND_TIMEOUT = 180
 SERVER_START_TIMEOUT = 60
@@ -35,12 +34,6 @@ def test_every_shell_block_is_run_or_says_why_not():
                 )
 
 
-def port_is_open(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 class Server:
     """A command that keeps running, started as a reader would in another terminal."""
 
@@ -53,12 +46,11 @@ class Server:
             ["bash", "-c", block.text], cwd=REPOSITORY, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not port_is_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"{block.where}: the server never listened on port {self.port}:\n{self.output}")
-            time.sleep(0.2)
+        try:
+            wait_until_serving(self.port, self.process, SERVER_START_TIMEOUT)
+        except AssertionError as error:
+            self.stop()
+            pytest.fail(f"{block.where}: {error}:\n{self.output}")
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tutorial.idp import IdentityProvider
-from tutorial.redis import free_port
+from tutorial.net import free_port, wait_until_serving
 from tutorial.steps import Step, discover_steps
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -26,22 +25,6 @@ def call_me(port: int, token: str) -> int:
         return error.code
 
 
-def wait_for_port(port: int, server: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{server.communicate()[1]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means it is serving
-        except OSError:
-            time.sleep(0.1)
-        else:
-            return
-    raise AssertionError("gunicorn did not start listening")
-
-
 @pytest.mark.parametrize("step", discover_steps(), ids=lambda step: step.name)
 def test_step_serves_under_gunicorn(step: Step, private_redis: str):
     port = free_port()
@@ -50,12 +33,10 @@ def test_step_serves_under_gunicorn(step: Step, private_redis: str):
         server = subprocess.Popen(
             [str(GUNICORN), "--chdir", str(step.path), "--workers", "2", "--bind", f"127.0.0.1:{port}", "jwks_demo.wsgi"],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stdout=subprocess.DEVNULL,  # its errors go to stderr, which pytest shows on failure
         )
         try:
-            wait_for_port(port, server)
+            wait_until_serving(port, server)
             assert call_me(port, idp.mint_token()) == 200
             assert call_me(port, "not-a-token") == 401
         finally:

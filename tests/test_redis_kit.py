@@ -1,18 +1,17 @@
 """tutorial/redis.py finds or starts a real Redis, and says how to get one when it can't."""
 
-import socket
 import sys
 
 import pytest
 import redis
 
+from tutorial.net import free_port, port_is_open
 from tutorial.redis import (
     COMPOSE_PASSWORD,
     RedisUnavailable,
     check_redis,
     delete_keys,
     find_redis_server,
-    free_port,
     redis_server,
 )
 
@@ -22,11 +21,6 @@ def no_configured_redis(monkeypatch, tmp_path):
     """No REDIS_URL and no redis-server on PATH: only the bundled binary is left."""
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-
-
-def port_is_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_starts_a_real_redis_server_with_a_password_and_stops_it(no_configured_redis):

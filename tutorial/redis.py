@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import redis
 from pytest_redis.executor import RedisExecutor
+
+from tutorial.net import free_port
 
 COMPOSE_PASSWORD = "this-is-your-admin-password"
 COMPOSE_URL = f"redis://:{COMPOSE_PASSWORD}@127.0.0.1:6379/0"
@@ -73,12 +74,6 @@ def find_redis_server() -> str | None:
     except ImportError:
         return None
     return REDIS_SERVER_PATH if os.access(REDIS_SERVER_PATH, os.X_OK) else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

@@ -5,10 +5,8 @@ share nothing in memory, so only Redis can spare them the download.
 """
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.redis import free_port
+from tutorial.net import free_port, wait_until_serving
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 3
@@ -53,7 +51,7 @@ def gunicorn(idp, private_redis_url) -> Iterator[Gunicorn]:
     process = subprocess.Popen(command, cwd=STEP_DIR, env=environment, stdout=subprocess.PIPE, text=True)
     server = Gunicorn(port, process)
     try:
-        wait_until_serving(server)
+        wait_until_serving(port, process)
         yield server
     finally:
         if process.poll() is None:
@@ -80,16 +78,3 @@ def get_me(port: int, token: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def wait_until_serving(server: Gunicorn, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError("gunicorn exited before serving; its errors are in the captured stderr")
-        try:
-            with socket.create_connection(("127.0.0.1", server.port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"gunicorn did not start serving on port {server.port}")

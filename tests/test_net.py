@@ -1,0 +1,33 @@
+"""tutorial/net.py: free ports, and waiting for a server to listen."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tutorial.net import free_port, port_is_open, wait_until_serving
+
+
+def test_a_free_port_is_closed_until_something_listens():
+    port = free_port()
+    assert not port_is_open(port)
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+        server.listen()
+        assert port_is_open(port)
+        wait_until_serving(port, seconds=1)
+
+
+def test_waiting_gives_up_when_the_server_exits():
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+
+    with pytest.raises(AssertionError, match="exited with code 3"):
+        wait_until_serving(free_port(), process, seconds=10)
+
+
+def test_waiting_gives_up_after_the_deadline():
+    with pytest.raises(AssertionError, match="nothing listens"):
+        wait_until_serving(free_port(), seconds=0.3)
