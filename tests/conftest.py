@@ -1,11 +1,13 @@
 """Repository-level fixtures: one real Redis for the whole run, and the steps to check."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import redis
 
+from tests.docs_site import build_site
 from tutorial.redis import find_redis_server, redis_server, throwaway_redis_server
 
 STEP_SUMMARIES = pytest.StashKey[dict[str, str]]()
@@ -39,6 +41,15 @@ def private_redis(private_redis_url: str) -> Iterator[str]:
     client = redis.Redis.from_url(private_redis_url)
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once with ``mkdocs build --strict`` for every test that reads it."""
+    site_dir = tmp_path_factory.mktemp("site")
+    result = build_site(site_dir)
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    return site_dir
 
 
 @pytest.fixture

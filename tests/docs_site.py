@@ -17,6 +17,7 @@ The convention for shell commands in the docs (docs/**/*.md):
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -141,8 +142,6 @@ def build_site(site_dir: Path, root: Path = REPOSITORY) -> subprocess.CompletedP
 
 
 def mkdocs_env() -> dict[str, str]:
-    import os
-
     return {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 

@@ -14,22 +14,14 @@ from tutorial.steps import discover_steps
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site_dir = tmp_path_factory.mktemp("site")
-    result = build_site(site_dir)
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
-    return site_dir
+def test_the_site_builds_strictly(built_site: Path):
+    assert (built_site / "index.html").exists()
 
 
-def test_the_site_builds_strictly(site: Path):
-    assert (site / "index.html").exists()
-
-
-def test_every_step_has_a_page_with_the_diff_from_the_step_before(site: Path):
+def test_every_step_has_a_page_with_the_diff_from_the_step_before(built_site: Path):
     steps = discover_steps()
     for before, step in zip([None, *steps], steps):
-        html = (site / "steps" / step.name / "index.html").read_text(encoding="utf-8")
+        html = (built_site / "steps" / step.name / "index.html").read_text(encoding="utf-8")
         if before is None:
             assert "The starting point" in html
         else:
@@ -37,8 +29,8 @@ def test_every_step_has_a_page_with_the_diff_from_the_step_before(site: Path):
             assert '<span class="gi">+' in html, f"{step.name}'s page shows no added line"  # a rendered diff
 
 
-def test_pyjwt_is_shown_as_installed(site: Path):
-    page = site / "steps" / "02-finding-fetch-data" / "index.html"
+def test_pyjwt_is_shown_as_installed(built_site: Path):
+    page = built_site / "steps" / "02-finding-fetch-data" / "index.html"
     if not page.exists():
         pytest.skip("step 02 has no page yet")
     html = page.read_text(encoding="utf-8")
@@ -47,9 +39,9 @@ def test_pyjwt_is_shown_as_installed(site: Path):
         assert f"PyJWKClient.{method}, line" in html
 
 
-def test_mermaid_is_served_by_the_site_and_nothing_by_a_cdn(site: Path):
-    assert (site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 100_000
-    for page in site.rglob("*.html"):
+def test_mermaid_is_served_by_the_site_and_nothing_by_a_cdn(built_site: Path):
+    assert (built_site / "assets" / "javascripts" / "mermaid.min.js").stat().st_size > 100_000
+    for page in built_site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "fonts.googleapis.com" not in html, page
         assert not re.search(r'<script[^>]+src="https?://', html), page
