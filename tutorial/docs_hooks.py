@@ -122,6 +122,11 @@ def fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def indent(text: str) -> str:
+    """``text`` nested four spaces deep, under an admonition or a tab; blank lines stay empty."""
+    return "".join(f"    {line}" if line.strip() else "\n" for line in text.splitlines(keepends=True))
+
+
 def diff_markdown(step: Step, steps_dir: Path) -> str:
     before = previous_step(step, steps_dir)
     if before is None:
@@ -149,8 +154,7 @@ def diff_markdown(step: Step, steps_dir: Path) -> str:
         block = f'{marks}diff title="{path} ({status})"\n{body}{marks}\n'
         if path.startswith("tests/"):
             # The tests are the proof, not the lesson: folded, one click away.
-            indented = "".join(f"    {line}" if line.strip() else "\n" for line in block.splitlines(keepends=True))
-            block = f'??? example "The tests: {path} ({status})"\n\n{indented}'
+            block = f'??? example "The tests: {path} ({status})"\n\n{indent(block)}'
         parts.append(block)
     return "\n".join(parts)
 
@@ -171,8 +175,6 @@ def pyjwt_markdown() -> str:
         marks = fence(source)
         parts.append(
             f'=== "{name}"\n\n'
-            f'    {marks}python title="PyJWKClient.{name}, line {first}" linenums="{first}"\n'
-            + "".join(f"    {line}" if line.strip() else "\n" for line in source.splitlines(keepends=True))
-            + f"    {marks}\n"
+            + indent(f'{marks}python title="PyJWKClient.{name}, line {first}" linenums="{first}"\n{source}{marks}\n')
         )
     return "\n".join(parts)
