@@ -3,26 +3,15 @@
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tutorial.idp import IdentityProvider
-from tutorial.net import free_port, wait_until_serving
+from tutorial.net import free_port, get_me_over_http, wait_until_serving
 from tutorial.steps import Step, discover_steps
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def call_me(port: int, token: str) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 @pytest.mark.parametrize("step", discover_steps(), ids=lambda step: step.name)
@@ -37,8 +26,8 @@ def test_step_serves_under_gunicorn(step: Step, private_redis: str):
         )
         try:
             wait_until_serving(port, server)
-            assert call_me(port, idp.mint_token()) == 200
-            assert call_me(port, "not-a-token") == 401
+            assert get_me_over_http(port, idp.mint_token()) == 200
+            assert get_me_over_http(port, "not-a-token") == 401
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -1,10 +1,14 @@
-"""Ports on loopback: finding a free one, and waiting for a server to listen on one."""
+"""Loopback for tests: a free port, waiting for a server to listen, and calling the API on it."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
+
+ME_PATH = "/api/v1/me"
 
 
 def free_port() -> int:
@@ -28,3 +32,13 @@ def wait_until_serving(port: int, process: subprocess.Popen | None = None, secon
         if time.monotonic() > deadline:
             raise AssertionError(f"nothing listens on port {port} after {seconds} seconds")
         time.sleep(0.1)
+
+
+def get_me_over_http(port: int, token: str) -> int:
+    """The status of ``GET /api/v1/me`` on a real server at ``127.0.0.1:port`` (gunicorn, say)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{ME_PATH}", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from tutorial.idp import IdentityProvider
+from tutorial.net import ME_PATH
 from tutorial.redis import delete_keys, redis_server
 
-ME_URL = "/api/v1/me"
 REDIS_CACHE_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
 
@@ -53,7 +53,7 @@ def get_me(api_client: APIClient) -> Callable[..., Response]:
     def get(token: str | None = None, **headers: str) -> Response:
         if token is not None:
             headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {token}")
-        return api_client.get(ME_URL, **headers)
+        return api_client.get(ME_PATH, **headers)
 
     return get
 

@@ -7,8 +7,6 @@ share nothing in memory, so only Redis can spare them the download.
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.net import free_port, wait_until_serving
+from tutorial.net import free_port, get_me_over_http, wait_until_serving
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 3
@@ -62,19 +60,10 @@ def test_fifty_requests_to_three_workers_download_the_jwks_once(idp, mint_token,
     token = mint_token()
 
     # The first request fills the cache; many cold workers at once is step 06's stampede.
-    assert get_me(gunicorn.port, token) == 200
+    assert get_me_over_http(gunicorn.port, token) == 200
     with ThreadPoolExecutor(max_workers=10) as pool:
-        statuses = list(pool.map(lambda _: get_me(gunicorn.port, token), range(REQUESTS - 1)))
+        statuses = list(pool.map(lambda _: get_me_over_http(gunicorn.port, token), range(REQUESTS - 1)))
 
     assert statuses == [200] * (REQUESTS - 1)
     assert idp.downloads == 1
     assert len(gunicorn.stop()) > 1, "only one worker answered"
-
-
-def get_me(port: int, token: str) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
