@@ -1,4 +1,4 @@
-"""Fixtures every step's tests share: a real identity provider, a real Redis, an API client.
+"""Fixtures every step shares: a real identity provider, a real Redis, an API client.
 
 Each step loads this plugin explicitly in ``tests/conftest.py``::
 
@@ -67,12 +67,14 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def test_key_prefix() -> str:
-    """A key prefix of this test run's own, so a shared Redis never sees our keys collide."""
+    """A key prefix of this test run's own: our keys never collide in a shared Redis."""
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_redis_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
+def _isolated_redis_cache(
+    request: pytest.FixtureRequest, settings: Any
+) -> Iterator[None]:
     """Point a Redis-backed cache at the test server, under this run's prefix.
 
     Steps without Redis are left alone. After each test the run's keys are

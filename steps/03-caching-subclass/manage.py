@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility for this step: runserver, check, and the step's own commands."""
+"""Django's command-line utility: runserver, check, and the step's own commands."""
 
 import os
 import sys

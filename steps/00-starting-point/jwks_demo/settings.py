@@ -12,7 +12,9 @@ JWT_ISSUER = os.environ.get("JWT_ISSUER", "http://127.0.0.1:8001")
 JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "https://api.jwks-tutorial.test")
 # --8<-- [end:identity-provider]
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy")
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy"
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "false").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 

@@ -21,4 +21,6 @@ def test_every_request_downloads_the_jwks(idp, mint_token, get_me):
         assert get_me(token).status_code == 200
 
     assert idp.downloads == REQUESTS
+
+
 # --8<-- [end:lesson]

@@ -1,4 +1,4 @@
-"""Step 00's lesson, still true: Redis is configured, but nothing caches the JWKS yet."""
+"""Step 00's lesson, still true: Redis is configured, nothing caches the JWKS yet."""
 
 REQUESTS = 5
 

@@ -1,4 +1,4 @@
-"""``manage.py ping_redis`` answers PONG, or says in one line what is wrong with REDIS_URL."""
+"""``manage.py ping_redis`` answers PONG, or says in one line what is wrong."""
 
 import io
 import os
@@ -34,6 +34,8 @@ def test_ping_redis_prints_pong():
     call_command("ping_redis", stdout=out)
 
     assert out.getvalue().strip() == "PONG"
+
+
 # --8<-- [end:lesson-pong]
 
 
@@ -49,6 +51,8 @@ def test_a_wrong_password_is_one_clear_line(redis_url):
     [line] = result.stderr.splitlines()
     assert "REDIS_URL" in line
     assert "not-the-password" not in line  # passwords stay out of logs
+
+
 # --8<-- [end:lesson-bad-password]
 
 

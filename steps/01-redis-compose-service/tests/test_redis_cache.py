@@ -21,4 +21,6 @@ def test_a_cached_value_lives_in_redis(redis_url):
     assert pickle.loads(stored) == {"hello": "world"}  # Django pickles what it stores
     assert 0 < plain_redis.ttl(cache.make_key("greeting")) <= 60
     assert cache.get("greeting") == {"hello": "world"}
+
+
 # --8<-- [end:lesson-round-trip]

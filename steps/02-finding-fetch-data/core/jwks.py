@@ -24,4 +24,6 @@ class LoggingJWKClient(PyJWKClient):
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
         return jwk_set
+
+
 # --8<-- [end:logging-client]

@@ -10,7 +10,9 @@ REQUESTS = 3
 # --8<-- [start:lesson-spy]
 @pytest.mark.lesson
 def test_fetch_data_runs_once_per_request(idp, mint_token, get_me, mocker):
-    from core.jwks import LoggingJWKClient  # new in this step, so imported where it is needed
+    from core.jwks import (
+        LoggingJWKClient,
+    )  # new in this step, so imported where it is needed
 
     # A spy records the calls and still runs the real method: the download happens.
     fetch_data = mocker.spy(LoggingJWKClient, "fetch_data")
@@ -21,6 +23,8 @@ def test_fetch_data_runs_once_per_request(idp, mint_token, get_me, mocker):
         assert fetch_data.call_count == request_number
 
     assert idp.downloads == REQUESTS
+
+
 # --8<-- [end:lesson-spy]
 
 
@@ -33,7 +37,11 @@ def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     for _ in range(REQUESTS):
         assert get_me(token).status_code == 200
 
-    downloads_logged = [record.getMessage() for record in caplog.records if record.name == "jwks"]
+    downloads_logged = [
+        record.getMessage() for record in caplog.records if record.name == "jwks"
+    ]
     assert len(downloads_logged) == idp.downloads
     assert all(idp.jwks_url in line and " ms" in line for line in downloads_logged)
+
+
 # --8<-- [end:lesson-log]

@@ -35,7 +35,9 @@ class IdentityProviderUnavailable(exceptions.APIException):
     """No usable key set: the provider is down or broken, not the caller's token."""
 
     status_code = 503
-    default_detail = "The identity provider's signing keys are unavailable. Try again shortly."
+    default_detail = (
+        "The identity provider's signing keys are unavailable. Try again shortly."
+    )
     default_code = "identity_provider_unavailable"
     wait = 30  # DRF sends this as the Retry-After header
 
@@ -46,6 +48,7 @@ class JWKSAuthentication(BaseAuthentication):
         # DRF builds a new authenticator for every request, so this client
         # lives for one request; the JWKS it fetches outlives it, in Redis.
         self.jwks_client = CachingJWKClient(settings.JWKS_URL)
+
     # --8<-- [end:client-per-request]
 
     def authenticate(self, request: Request) -> tuple[TokenUser, dict[str, Any]] | None:
@@ -76,6 +79,7 @@ class JWKSAuthentication(BaseAuthentication):
             )
         except jwt.InvalidTokenError as error:
             raise exceptions.AuthenticationFailed(f"Invalid token: {error}.") from error
+
     # --8<-- [end:verify]
 
     # --8<-- [start:signing-key]
@@ -88,18 +92,23 @@ class JWKSAuthentication(BaseAuthentication):
             raise IdentityProviderUnavailable() from error
         signing_key = self.jwks_client.match_kid(signing_keys, kid)
         if signing_key is None:
-            raise exceptions.AuthenticationFailed(f"No published signing key has the token's kid {kid!r}.")
+            raise exceptions.AuthenticationFailed(
+                f"No published signing key has the token's kid {kid!r}."
+            )
         return signing_key
+
     # --8<-- [end:signing-key]
 
 
 def bearer_token(request: Request) -> str | None:
-    """The token from ``Authorization: Bearer <token>``; None when another scheme or none is used."""
+    """The token in ``Authorization: Bearer <token>``; None for another scheme."""
     parts = get_authorization_header(request).split()
     if not parts or parts[0].lower() != b"bearer":
         return None
     if len(parts) != 2:
-        raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+        raise exceptions.AuthenticationFailed(
+            "The Authorization header must be 'Bearer <token>'."
+        )
     return parts[1].decode("latin-1")
 
 
@@ -117,8 +126,12 @@ def trusted_header_kid(token: str) -> str:
     except jwt.InvalidTokenError as error:
         raise exceptions.AuthenticationFailed(f"Malformed token: {error}.") from error
     if header.get("alg") not in ALGORITHMS:
-        raise exceptions.AuthenticationFailed(f"Tokens must be signed with RS256, not {header.get('alg')!r}.")
+        raise exceptions.AuthenticationFailed(
+            f"Tokens must be signed with RS256, not {header.get('alg')!r}."
+        )
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
-        raise exceptions.AuthenticationFailed("The token's header has no kid, so no key can verify it.")
+        raise exceptions.AuthenticationFailed(
+            "The token's header has no kid, so no key can verify it."
+        )
     return kid

@@ -23,4 +23,6 @@ def test_one_download_serves_every_request(idp, mint_token, get_me):
         assert get_me(token).status_code == 200
 
     assert idp.downloads == 1
+
+
 # --8<-- [end:lesson]

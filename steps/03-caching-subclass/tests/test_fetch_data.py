@@ -1,4 +1,4 @@
-"""``fetch_data`` still runs on every request, but now the download behind it runs once."""
+"""``fetch_data`` still runs on every request; the download behind it runs once."""
 
 import logging
 
@@ -9,8 +9,13 @@ REQUESTS = 3
 
 # --8<-- [start:lesson-spy]
 @pytest.mark.lesson
-def test_fetch_data_runs_once_per_request_but_downloads_once(idp, mint_token, get_me, mocker):
-    from core.jwks import CachingJWKClient, LoggingJWKClient  # CachingJWKClient is new in this step
+def test_fetch_data_runs_once_per_request_but_downloads_once(
+    idp, mint_token, get_me, mocker
+):
+    from core.jwks import (
+        CachingJWKClient,
+        LoggingJWKClient,
+    )  # CachingJWKClient is new in this step
 
     # Every request builds a new client, and PyJWT calls its fetch_data...
     fetch_data = mocker.spy(CachingJWKClient, "fetch_data")
@@ -24,6 +29,8 @@ def test_fetch_data_runs_once_per_request_but_downloads_once(idp, mint_token, ge
     assert fetch_data.call_count == REQUESTS
     assert download.call_count == 1
     assert idp.downloads == 1
+
+
 # --8<-- [end:lesson-spy]
 
 
@@ -34,6 +41,8 @@ def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     for _ in range(REQUESTS):
         assert get_me(token).status_code == 200
 
-    downloads_logged = [record.getMessage() for record in caplog.records if record.name == "jwks"]
+    downloads_logged = [
+        record.getMessage() for record in caplog.records if record.name == "jwks"
+    ]
     assert len(downloads_logged) == idp.downloads
     assert all(idp.jwks_url in line and " ms" in line for line in downloads_logged)

@@ -1,4 +1,4 @@
-"""When no usable key set can be had, the answer is 503 with Retry-After: never 500, never 401."""
+"""No usable key set means 503 with Retry-After: never a 500, never a 401."""
 
 import pytest
 
@@ -11,7 +11,9 @@ def assert_unavailable(response) -> None:
     assert int(response["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.GARBAGE, Fault.EMPTY_KEY_SET])
+@pytest.mark.parametrize(
+    "fault", [Fault.SERVER_ERROR, Fault.GARBAGE, Fault.EMPTY_KEY_SET]
+)
 def test_a_broken_provider_means_503(idp, mint_token, get_me, fault):
     token = mint_token()
     idp.fault = fault

@@ -4,7 +4,10 @@ from rest_framework.views import APIView
 
 
 class MeView(APIView):
-    """Who the bearer token says you are. Authentication and permissions come from settings."""
+    """Who the bearer token says you are.
+
+    Authentication and permissions come from settings.
+    """
 
     def get(self, request: Request) -> Response:
         return Response({"sub": request.user.sub, "claims": request.auth})

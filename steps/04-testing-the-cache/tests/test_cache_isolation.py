@@ -17,11 +17,12 @@ from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import SigningKey
 
 # The module, not django.conf.settings: the idp fixture points settings.JWKS_URL
 # at the test's own provider, and we want the application's.
-from jwks_demo.settings import JWKS_CACHE_SECONDS, JWKS_URL as APPLICATION_JWKS_URL
+from jwks_demo.settings import JWKS_CACHE_SECONDS
+from jwks_demo.settings import JWKS_URL as APPLICATION_JWKS_URL
+from tutorial.idp import SigningKey
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 
@@ -33,7 +34,9 @@ def applications_jwks() -> dict[str, Any]:
 
 # --8<-- [start:lesson]
 @pytest.mark.lesson
-def test_a_test_provider_never_touches_the_applications_cached_jwks(idp, mint_token, get_me):
+def test_a_test_provider_never_touches_the_applications_cached_jwks(
+    idp, mint_token, get_me
+):
     application_key = CachingJWKClient(APPLICATION_JWKS_URL).cache_key
     application_jwks = applications_jwks()
     cache.set(application_key, application_jwks, timeout=JWKS_CACHE_SECONDS)
@@ -42,6 +45,8 @@ def test_a_test_provider_never_touches_the_applications_cached_jwks(idp, mint_to
     assert get_me(mint_token()).status_code == 200
     # ...and the application's entry is exactly as it was.
     assert cache.get(application_key) == application_jwks
+
+
 # --8<-- [end:lesson]
 
 
@@ -55,18 +60,32 @@ def test_the_suite_leaves_a_shared_redis_as_it_found_it(private_redis_url, reque
     application_cache.set(application_key, application_jwks, timeout=JWKS_CACHE_SECONDS)
     keys_before = all_keys(private_redis_url)
 
-    run = run_this_steps_suite(redis_url=private_redis_url, leaving_out=request.node.nodeid)
+    run = run_this_steps_suite(
+        redis_url=private_redis_url, leaving_out=request.node.nodeid
+    )
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert all_keys(private_redis_url) == keys_before, "the suite left keys behind"
     assert application_cache.get(application_key) == application_jwks
+
+
 # --8<-- [end:shared-redis]
 
 
-def run_this_steps_suite(redis_url: str, leaving_out: str) -> subprocess.CompletedProcess[str]:
-    """Run this step's tests in another process against ``redis_url``, leaving out one test (this one)."""
+def run_this_steps_suite(
+    redis_url: str, leaving_out: str
+) -> subprocess.CompletedProcess[str]:
+    """Run this step's tests in another process against ``redis_url``, but one."""
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--deselect={leaving_out}"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--deselect={leaving_out}",
+        ],
         cwd=STEP_DIR,
         env={**os.environ, "REDIS_URL": redis_url},
         capture_output=True,

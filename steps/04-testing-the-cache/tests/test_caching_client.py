@@ -1,4 +1,4 @@
-"""The article's unit test: PyJWT's download replaced by a mock, our caching logic alone.
+"""The article's unit test: PyJWT's download replaced by a mock, our logic alone.
 
 This is the only mock in the tutorial, and it is here to be looked at. It proves
 that CachingJWKClient asks for the JWKS once and then serves it from the cache.
@@ -10,8 +10,11 @@ from jwt import PyJWKClient
 
 from core.jwks import CachingJWKClient
 
-MADE_UP_JWKS = {"keys": [{"kty": "RSA", "kid": "made-up", "use": "sig", "n": "AQAB", "e": "AQAB"}]}
-# .invalid is reserved (RFC 2606): if the mock ever stopped working, no request could reach anyone.
+MADE_UP_JWKS = {
+    "keys": [{"kty": "RSA", "kid": "made-up", "use": "sig", "n": "AQAB", "e": "AQAB"}]
+}
+# .invalid is reserved (RFC 2606): if the mock ever stopped working, no request
+# could reach anyone.
 MADE_UP_URL = "https://idp.invalid/.well-known/jwks.json"
 
 
@@ -20,7 +23,10 @@ def test_four_calls_download_the_jwks_once(mocker, settings):
     # Process memory instead of Redis: the test is about our class's logic, and a
     # made-up key set has no business in a server that anything else reads.
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "articles-unit-test"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "articles-unit-test",
+        }
     }
     # The mock stands in for PyJWT's fetch_data, the download step 02 found.
     download = mocker.patch.object(PyJWKClient, "fetch_data", return_value=MADE_UP_JWKS)
@@ -30,4 +36,6 @@ def test_four_calls_download_the_jwks_once(mocker, settings):
         assert client.fetch_data() == MADE_UP_JWKS
 
     assert download.call_count == 1
+
+
 # --8<-- [end:mocked-superclass]

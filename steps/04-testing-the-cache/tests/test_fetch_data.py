@@ -1,4 +1,4 @@
-"""``fetch_data`` still runs on every request, but now the download behind it runs once."""
+"""``fetch_data`` still runs on every request; the download behind it runs once."""
 
 import logging
 
@@ -7,7 +7,9 @@ from core.jwks import CachingJWKClient, LoggingJWKClient
 REQUESTS = 3
 
 
-def test_fetch_data_runs_once_per_request_but_downloads_once(idp, mint_token, get_me, mocker):
+def test_fetch_data_runs_once_per_request_but_downloads_once(
+    idp, mint_token, get_me, mocker
+):
     # Every request builds a new client, and PyJWT calls its fetch_data...
     fetch_data = mocker.spy(CachingJWKClient, "fetch_data")
     # ...but only a cache miss reaches the parent's fetch_data, the download.
@@ -29,6 +31,8 @@ def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     for _ in range(REQUESTS):
         assert get_me(token).status_code == 200
 
-    downloads_logged = [record.getMessage() for record in caplog.records if record.name == "jwks"]
+    downloads_logged = [
+        record.getMessage() for record in caplog.records if record.name == "jwks"
+    ]
     assert len(downloads_logged) == idp.downloads
     assert all(idp.jwks_url in line and " ms" in line for line in downloads_logged)

@@ -43,10 +43,26 @@ def gunicorn(idp, private_redis_url) -> Iterator[Gunicorn]:
         "JWT_AUDIENCE": idp.audience,
         "REDIS_URL": private_redis_url,
     }
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(WORKERS),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
     # An access log of worker process ids (%(p)s) shows which workers answered.
-    command += ["--access-logfile", "-", "--access-logformat", "%(p)s", "jwks_demo.wsgi"]
-    process = subprocess.Popen(command, cwd=STEP_DIR, env=environment, stdout=subprocess.PIPE, text=True)
+    command += [
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        "%(p)s",
+        "jwks_demo.wsgi",
+    ]
+    process = subprocess.Popen(
+        command, cwd=STEP_DIR, env=environment, stdout=subprocess.PIPE, text=True
+    )
     server = Gunicorn(port, process)
     try:
         wait_until_serving(port, process)
@@ -56,13 +72,19 @@ def gunicorn(idp, private_redis_url) -> Iterator[Gunicorn]:
             server.stop()
 
 
-def test_fifty_requests_to_three_workers_download_the_jwks_once(idp, mint_token, gunicorn):
+def test_fifty_requests_to_three_workers_download_the_jwks_once(
+    idp, mint_token, gunicorn
+):
     token = mint_token()
 
-    # The first request fills the cache; many cold workers at once is step 06's stampede.
+    # The first request fills the cache (many cold workers at once: step 06).
     assert get_me_over_http(gunicorn.port, token) == 200
     with ThreadPoolExecutor(max_workers=10) as pool:
-        statuses = list(pool.map(lambda _: get_me_over_http(gunicorn.port, token), range(REQUESTS - 1)))
+        statuses = list(
+            pool.map(
+                lambda _: get_me_over_http(gunicorn.port, token), range(REQUESTS - 1)
+            )
+        )
 
     assert statuses == [200] * (REQUESTS - 1)
     assert idp.downloads == 1

@@ -1,11 +1,13 @@
-"""What the cache leaves in Redis: the JWKS, under one key, for JWKS_CACHE_SECONDS (a day by default)."""
+"""What the cache leaves in Redis: the JWKS, under one key, for JWKS_CACHE_SECONDS."""
 
 import pickle
 
 import redis
 
 
-def test_the_jwks_sits_in_redis_until_it_expires(idp, mint_token, get_me, redis_url, test_key_prefix, settings):
+def test_the_jwks_sits_in_redis_until_it_expires(
+    idp, mint_token, get_me, redis_url, test_key_prefix, settings
+):
     assert get_me(mint_token()).status_code == 200
 
     # Look with a plain redis-py client at everything this test run has written.
@@ -15,4 +17,8 @@ def test_the_jwks_sits_in_redis_until_it_expires(idp, mint_token, get_me, redis_
     assert len(keys) == 1, keys
     [key] = keys
     assert pickle.loads(plain_redis.get(key)) == idp.jwks()
-    assert settings.JWKS_CACHE_SECONDS - 5 <= plain_redis.ttl(key) <= settings.JWKS_CACHE_SECONDS
+    assert (
+        settings.JWKS_CACHE_SECONDS - 5
+        <= plain_redis.ttl(key)
+        <= settings.JWKS_CACHE_SECONDS
+    )

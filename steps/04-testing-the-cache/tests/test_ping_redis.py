@@ -1,4 +1,4 @@
-"""``manage.py ping_redis`` answers PONG, or says in one line what is wrong with REDIS_URL."""
+"""``manage.py ping_redis`` answers PONG, or says in one line what is wrong."""
 
 import io
 import os

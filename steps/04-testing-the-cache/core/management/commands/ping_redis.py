@@ -26,8 +26,13 @@ class Command(BaseCommand):
             client.ping()
         except redis.RedisError as error:
             # CommandError makes manage.py print one line and exit with 1, no traceback.
-            raise CommandError(f"Redis at {cache_location()} did not answer PING ({error}). Check REDIS_URL.") from error
+            raise CommandError(
+                f"Redis at {cache_location()} did not answer PING ({error}). "
+                "Check REDIS_URL."
+            ) from error
         self.stdout.write("PONG")
+
+
 # --8<-- [end:command]
 
 
