@@ -1,14 +1,30 @@
-"""Loopback for tests: a free port, waiting for a server to listen, and calling the API on it."""
+"""Loopback: a free port, waiting until a server answers, and calling the API on it.
+
+A server is ready when it answers an HTTP request, not when its port opens: gunicorn's
+master listens long before its workers have imported Django. The deadlines are what we
+can afford to wait when something is wrong, never a speed we expect: a laptop busy with
+other work (a load average of 5 to 9) takes seconds to import Django in a cold worker.
+"""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 
 ME_PATH = "/api/v1/me"
+STARTUP_SECONDS = 120
+REQUEST_SECONDS = 60
+# One try waits at most this long, so that a server that exits is noticed.
+TRY_SECONDS = 10
+POLL_SECONDS = 0.1
+
+# Loopback never goes through the HTTP proxy a learner may have configured.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def free_port() -> int:
@@ -19,26 +35,78 @@ def free_port() -> int:
 
 
 def port_is_open(port: int) -> bool:
+    """Whether something accepts connections on ``127.0.0.1:port``."""
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def wait_until_serving(port: int, process: subprocess.Popen | None = None, seconds: float = 30) -> None:
-    """Return once something listens on ``port``; fail early if ``process`` exits first."""
-    deadline = time.monotonic() + seconds
-    while not port_is_open(port):
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"the server exited with code {process.returncode} before listening on port {port}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing listens on port {port} after {seconds} seconds")
-        time.sleep(0.1)
-
-
-def get_me_over_http(port: int, token: str) -> int:
-    """The status of ``GET /api/v1/me`` on a real server at ``127.0.0.1:port`` (gunicorn, say)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{ME_PATH}", headers={"Authorization": f"Bearer {token}"})
+def http_status(
+    url: str, *, headers: dict[str, str] | None = None, timeout: float = REQUEST_SECONDS
+) -> int:
+    """The status of ``GET url``, whatever it is; ``OSError`` if nothing answers."""
+    request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def wait_until_answering(
+    url: str,
+    *,
+    process: subprocess.Popen | None = None,
+    seconds: float = STARTUP_SECONDS,
+    log: Callable[[], str] | None = None,
+) -> int:
+    """Return the status of the first answer to ``GET url``, whatever the status.
+
+    Fails early if ``process`` (the server) exits. The ``AssertionError`` names the
+    URL and the deadline, and carries ``log()``, the server's output.
+    """
+    deadline = time.monotonic() + seconds
+    last_try = "not tried yet"
+    while True:
+        if process is not None and process.poll() is not None:
+            code = process.returncode
+            problem = f"the server exited with code {code} before {url} answered"
+            raise AssertionError(with_log(problem, log))
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            problem = f"{url} did not answer within {seconds:g} seconds"
+            problem += f" (last try: {last_try})"
+            raise AssertionError(with_log(problem, log))
+        try:
+            return http_status(url, timeout=min(remaining, TRY_SECONDS))
+        except (OSError, http.client.HTTPException) as error:
+            last_try = describe(error)
+        time.sleep(POLL_SECONDS)
+
+
+def with_log(problem: str, log: Callable[[], str] | None) -> str:
+    if log is None:
+        return problem
+    return f"{problem}. The server's output:\n{log().rstrip() or '(nothing)'}"
+
+
+def describe(error: BaseException) -> str:
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return str(reason) or type(reason).__name__
+
+
+def wait_until_serving(
+    port: int, process: subprocess.Popen | None = None, seconds: float = STARTUP_SECONDS
+) -> None:
+    """Obsolete: a listening port is not a ready server. Use ``wait_until_answering``.
+
+    Kept only until the gunicorn tests of steps 03 and 04 use ``tutorial.stack``.
+    """
+    wait_until_answering(
+        f"http://127.0.0.1:{port}{ME_PATH}", process=process, seconds=seconds
+    )
+
+
+def get_me_over_http(port: int, token: str) -> int:
+    """The status of ``GET /api/v1/me`` on a real server at ``127.0.0.1:port``."""
+    url = f"http://127.0.0.1:{port}{ME_PATH}"
+    return http_status(url, headers={"Authorization": f"Bearer {token}"})
