@@ -27,7 +27,7 @@ def run_manage_py(*args: str, redis_url: str) -> subprocess.CompletedProcess[str
 
 
 # --8<-- [start:lesson-pong]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=1)
 def test_ping_redis_prints_pong():
     out = io.StringIO()
 
@@ -40,7 +40,7 @@ def test_ping_redis_prints_pong():
 
 
 # --8<-- [start:lesson-bad-password]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=1)
 def test_a_wrong_password_is_one_clear_line(redis_url):
     wrong_url = with_password(redis_url, "not-the-password")
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 
 
 # --8<-- [start:lesson-round-trip]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=1)
 def test_a_cached_value_lives_in_redis(redis_url):
     cache.set("greeting", {"hello": "world"}, timeout=60)
 

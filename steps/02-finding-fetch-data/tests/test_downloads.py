@@ -1,4 +1,6 @@
-"""Step 00's lesson, still true: Redis is configured, nothing caches the JWKS yet."""
+"""How often the identity provider is asked for its JWKS: what the tutorial is about."""
+
+import pytest
 
 REQUESTS = 5
 
@@ -10,6 +12,8 @@ def test_a_valid_token_is_accepted(idp, mint_token, get_me):
     assert response.json()["sub"] == "alice"
 
 
+# --8<-- [start:lesson]
+@pytest.mark.lesson(step=0)
 def test_every_request_downloads_the_jwks(idp, mint_token, get_me):
     token = mint_token()
 
@@ -17,3 +21,6 @@ def test_every_request_downloads_the_jwks(idp, mint_token, get_me):
         assert get_me(token).status_code == 200
 
     assert idp.downloads == REQUESTS
+
+
+# --8<-- [end:lesson]

@@ -1,4 +1,4 @@
-"""Where the download happens: ``fetch_data``, once for every authenticated request."""
+"""Where the download happens: PyJWT's ``fetch_data``, seen by a spy and in the log."""
 
 import logging
 
@@ -8,11 +8,10 @@ REQUESTS = 3
 
 
 # --8<-- [start:lesson-spy]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=2)
 def test_fetch_data_runs_once_per_request(idp, mint_token, get_me, mocker):
-    from core.jwks import (
-        LoggingJWKClient,
-    )  # new in this step, so imported where it is needed
+    # New in step 02, so imported here: on step 01, only this test fails.
+    from core.jwks import LoggingJWKClient
 
     # A spy records the calls and still runs the real method: the download happens.
     fetch_data = mocker.spy(LoggingJWKClient, "fetch_data")
@@ -29,7 +28,7 @@ def test_fetch_data_runs_once_per_request(idp, mint_token, get_me, mocker):
 
 
 # --8<-- [start:lesson-log]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=2)
 def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     caplog.set_level(logging.INFO, logger="jwks")
     token = mint_token()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.core.management import call_command
 
 from tutorial.net import free_port
@@ -25,6 +26,8 @@ def run_manage_py(*args: str, redis_url: str) -> subprocess.CompletedProcess[str
     )
 
 
+# --8<-- [start:lesson-pong]
+@pytest.mark.lesson(step=1)
 def test_ping_redis_prints_pong():
     out = io.StringIO()
 
@@ -33,6 +36,11 @@ def test_ping_redis_prints_pong():
     assert out.getvalue().strip() == "PONG"
 
 
+# --8<-- [end:lesson-pong]
+
+
+# --8<-- [start:lesson-bad-password]
+@pytest.mark.lesson(step=1)
 def test_a_wrong_password_is_one_clear_line(redis_url):
     wrong_url = with_password(redis_url, "not-the-password")
 
@@ -43,6 +51,9 @@ def test_a_wrong_password_is_one_clear_line(redis_url):
     [line] = result.stderr.splitlines()
     assert "REDIS_URL" in line
     assert "not-the-password" not in line  # passwords stay out of logs
+
+
+# --8<-- [end:lesson-bad-password]
 
 
 def test_an_unreachable_server_is_one_clear_line():

@@ -1,4 +1,4 @@
-"""The lesson of this step: the JWKS is downloaded once, then served from Redis."""
+"""How often the identity provider is asked for its JWKS: what the tutorial is about."""
 
 import pytest
 
@@ -13,7 +13,7 @@ def test_a_valid_token_is_accepted(idp, mint_token, get_me):
 
 
 # --8<-- [start:lesson]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=3)
 def test_one_download_serves_every_request(idp, mint_token, get_me):
     token = mint_token()
 

@@ -7,7 +7,7 @@ import redis
 
 
 # --8<-- [start:lesson-in-redis]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=3)
 def test_the_jwks_sits_in_redis_until_it_expires(
     idp, mint_token, get_me, redis_url, test_key_prefix, settings
 ):

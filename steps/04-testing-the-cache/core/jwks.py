@@ -1,4 +1,4 @@
-"""Where PyJWT downloads the JWKS, made visible, then cached.
+"""Where PyJWT downloads the JWKS, made visible.
 
 Follow ``PyJWKClient.get_signing_key_from_jwt`` in PyJWT's ``jwt/jwks_client.py``
 and every path ends in ``fetch_data``: the one method that makes the HTTP

@@ -1,8 +1,7 @@
 """Settings for the JWKS demo API.
 
 Everything that differs between a laptop and production comes from the
-environment; the defaults work on a laptop with ``tutorial idp`` and the
-docker compose Redis service running.
+environment; the defaults are the tutorial's local servers (``tutorial idp``).
 """
 
 import os

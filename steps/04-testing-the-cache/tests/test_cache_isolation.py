@@ -33,7 +33,7 @@ def applications_jwks() -> dict[str, Any]:
 
 
 # --8<-- [start:lesson]
-@pytest.mark.lesson
+@pytest.mark.lesson(step=4)
 def test_a_test_provider_never_touches_the_applications_cached_jwks(
     idp, mint_token, get_me
 ):

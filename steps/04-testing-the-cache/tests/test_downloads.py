@@ -1,4 +1,6 @@
-"""Step 03's lesson, still true: the JWKS is downloaded once, then served from Redis."""
+"""How often the identity provider is asked for its JWKS: what the tutorial is about."""
+
+import pytest
 
 REQUESTS = 5
 
@@ -10,6 +12,8 @@ def test_a_valid_token_is_accepted(idp, mint_token, get_me):
     assert response.json()["sub"] == "alice"
 
 
+# --8<-- [start:lesson]
+@pytest.mark.lesson(step=3)
 def test_one_download_serves_every_request(idp, mint_token, get_me):
     token = mint_token()
 
@@ -19,3 +23,6 @@ def test_one_download_serves_every_request(idp, mint_token, get_me):
         assert get_me(token).status_code == 200
 
     assert idp.downloads == 1
+
+
+# --8<-- [end:lesson]

@@ -1,15 +1,20 @@
-"""``fetch_data`` still runs on every request; the download behind it runs once."""
+"""Where the download happens: PyJWT's ``fetch_data``, seen by a spy and in the log."""
 
 import logging
 
-from core.jwks import CachingJWKClient, LoggingJWKClient
+import pytest
 
 REQUESTS = 3
 
 
+# --8<-- [start:lesson-spy]
+@pytest.mark.lesson(step=3)
 def test_fetch_data_runs_once_per_request_but_downloads_once(
     idp, mint_token, get_me, mocker
 ):
+    # CachingJWKClient is new in step 03, so imported here.
+    from core.jwks import CachingJWKClient, LoggingJWKClient
+
     # Every request builds a new client, and PyJWT calls its fetch_data...
     fetch_data = mocker.spy(CachingJWKClient, "fetch_data")
     # ...but only a cache miss reaches the parent's fetch_data, the download.
@@ -24,6 +29,11 @@ def test_fetch_data_runs_once_per_request_but_downloads_once(
     assert idp.downloads == 1
 
 
+# --8<-- [end:lesson-spy]
+
+
+# --8<-- [start:lesson-log]
+@pytest.mark.lesson(step=2)
 def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     caplog.set_level(logging.INFO, logger="jwks")
     token = mint_token()
@@ -36,3 +46,6 @@ def test_every_download_is_logged(idp, mint_token, get_me, caplog):
     ]
     assert len(downloads_logged) == idp.downloads
     assert all(idp.jwks_url in line and " ms" in line for line in downloads_logged)
+
+
+# --8<-- [end:lesson-log]

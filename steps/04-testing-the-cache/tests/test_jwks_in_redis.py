@@ -2,9 +2,12 @@
 
 import pickle
 
+import pytest
 import redis
 
 
+# --8<-- [start:lesson-in-redis]
+@pytest.mark.lesson(step=3)
 def test_the_jwks_sits_in_redis_until_it_expires(
     idp, mint_token, get_me, redis_url, test_key_prefix, settings
 ):
@@ -22,3 +25,6 @@ def test_the_jwks_sits_in_redis_until_it_expires(
         <= plain_redis.ttl(key)
         <= settings.JWKS_CACHE_SECONDS
     )
+
+
+# --8<-- [end:lesson-in-redis]

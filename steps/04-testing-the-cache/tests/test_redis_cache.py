@@ -2,10 +2,13 @@
 
 import pickle
 
+import pytest
 import redis
 from django.core.cache import cache
 
 
+# --8<-- [start:lesson-round-trip]
+@pytest.mark.lesson(step=1)
 def test_a_cached_value_lives_in_redis(redis_url):
     cache.set("greeting", {"hello": "world"}, timeout=60)
 
@@ -18,3 +21,6 @@ def test_a_cached_value_lives_in_redis(redis_url):
     assert pickle.loads(stored) == {"hello": "world"}  # Django pickles what it stores
     assert 0 < plain_redis.ttl(cache.make_key("greeting")) <= 60
     assert cache.get("greeting") == {"hello": "world"}
+
+
+# --8<-- [end:lesson-round-trip]
