@@ -37,12 +37,8 @@ class Step:
 
     @property
     def title(self) -> str:
-        readme = self.path / "README.md"
-        if readme.exists():
-            for line in readme.read_text(encoding="utf-8").splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-        return self.slug.replace("-", " ").capitalize()
+        title = readme_title(readme_text(self))
+        return title or self.slug.replace("-", " ").capitalize()
 
 
 def discover_steps(steps_dir: Path = STEPS_DIR) -> list[Step]:
@@ -59,18 +55,26 @@ def find_step(wanted: str | int, steps_dir: Path = STEPS_DIR) -> Step:
     """The step named by its number (``3``, ``"03"``) or its folder name (``"03-caching-subclass"``)."""
     steps = discover_steps(steps_dir)
     for step in steps:
-        if str(wanted) in {step.name, step.slug} or str(wanted).lstrip("0") == str(step.number).lstrip("0"):
+        if str(wanted) in {step.name, step.slug} or str(wanted).lstrip("0") == str(
+            step.number
+        ).lstrip("0"):
             return step
-    raise UnknownStep(f"There is no step {wanted!r}. The steps are:\n" + describe(steps))
+    raise UnknownStep(
+        f"There is no step {wanted!r}. The steps are:\n" + describe(steps)
+    )
 
 
 def previous_step(step: Step, steps_dir: Path = STEPS_DIR) -> Step | None:
-    earlier = [other for other in discover_steps(steps_dir) if other.number < step.number]
+    earlier = [
+        other for other in discover_steps(steps_dir) if other.number < step.number
+    ]
     return earlier[-1] if earlier else None
 
 
 def describe(steps: list[Step]) -> str:
-    return "\n".join(f"  {step.number:02d}  {step.name:<28} {step.title}" for step in steps)
+    return "\n".join(
+        f"  {step.number:02d}  {step.name:<28} {step.title}" for step in steps
+    )
 
 
 def lesson_files(step: Step) -> list[Path]:
@@ -78,7 +82,11 @@ def lesson_files(step: Step) -> list[Path]:
     files = []
     for path in sorted(step.path.rglob("*")):
         relative = path.relative_to(step.path)
-        if path.is_file() and not NOISE_DIRS.intersection(relative.parts) and path.suffix not in NOISE_SUFFIXES:
+        if (
+            path.is_file()
+            and not NOISE_DIRS.intersection(relative.parts)
+            and path.suffix not in NOISE_SUFFIXES
+        ):
             files.append(relative)
     return files
 
@@ -88,7 +96,9 @@ def step_diff(before: Step, after: Step, leave_out: Collection[str] = ()) -> str
     return "".join(file_diffs(before, after, leave_out).values())
 
 
-def file_diffs(before: Step, after: Step, leave_out: Collection[str] = ()) -> dict[str, str]:
+def file_diffs(
+    before: Step, after: Step, leave_out: Collection[str] = ()
+) -> dict[str, str]:
     """The unified diff of every file that differs between two steps, by relative path.
 
     ``leave_out`` names files (relative paths, such as ``"README.md"``) to skip.
@@ -115,4 +125,68 @@ def _lines(path: Path) -> list[str]:
     if not path.exists():
         return []
     text = path.read_text(encoding="utf-8")
-    return text.splitlines(keepends=True) if text.endswith("\n") else (text + "\n").splitlines(keepends=True)
+    return (
+        text.splitlines(keepends=True)
+        if text.endswith("\n")
+        else (text + "\n").splitlines(keepends=True)
+    )
+
+
+# What a step's README says, read by exercise mode and the step branches. The
+# README starts with "# <title>" and its first paragraph; it ends with "## Hints".
+
+HINT = re.compile(r"^- `(?P<test>[^`]+)`:\s*(?P<hint>.*)$")
+
+
+def is_test_file(relative: Path) -> bool:
+    """Part of a step's tests: in ``tests/``, or the ``pytest.ini`` that runs them."""
+    return relative.parts[:1] == ("tests",) or relative.as_posix() == "pytest.ini"
+
+
+def readme_text(step: Step) -> str:
+    readme = step.path / "README.md"
+    return readme.read_text(encoding="utf-8") if readme.exists() else ""
+
+
+def readme_title(readme: str) -> str | None:
+    """The README's first ``# `` heading."""
+    for line in readme.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return None
+
+
+def readme_introduction(readme: str) -> str:
+    """The README's first paragraph after its title, on one line."""
+    paragraph: list[str] = []
+    for line in readme.splitlines():
+        if line.startswith("#"):
+            if paragraph:
+                break
+            continue
+        if not line.strip():
+            if paragraph:
+                break
+            continue
+        paragraph.append(line.strip())
+    return " ".join(paragraph)
+
+
+def readme_hints(readme: str) -> dict[str, str]:
+    """The ``## Hints`` section: each lesson test's name, and its hint on one line."""
+    hints: dict[str, str] = {}
+    in_hints, test = False, None
+    for line in readme.splitlines():
+        if line.startswith("## "):
+            in_hints = line[3:].strip().lower() == "hints"
+            test = None
+            continue
+        match = HINT.match(line) if in_hints else None
+        if match:
+            test = match["test"].split("::")[-1]
+            hints[test] = match["hint"].strip()
+        elif test and line.startswith(" ") and line.strip():
+            hints[test] += " " + line.strip()  # a bullet wrapped onto the next line
+        else:
+            test = None
+    return hints
