@@ -52,7 +52,7 @@ def discover_steps(steps_dir: Path = STEPS_DIR) -> list[Step]:
 
 
 def find_step(wanted: str | int, steps_dir: Path = STEPS_DIR) -> Step:
-    """The step named by its number (``3``, ``"03"``) or its folder name (``"03-caching-subclass"``)."""
+    """The step named by its number (``3``, ``"03"``) or its folder's name."""
     steps = discover_steps(steps_dir)
     for step in steps:
         if str(wanted) in {step.name, step.slug} or str(wanted).lstrip("0") == str(
