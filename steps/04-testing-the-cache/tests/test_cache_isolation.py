@@ -18,10 +18,9 @@ from django.core.cache.backends.redis import RedisCache
 
 from core.jwks import CachingJWKClient
 
-# The module, not django.conf.settings: the idp fixture points settings.JWKS_URL
-# at the test's own provider, and we want the application's.
-from jwks_demo.settings import JWKS_CACHE_SECONDS
-from jwks_demo.settings import JWKS_URL as APPLICATION_JWKS_URL
+# The settings module, not django.conf.settings: the idp fixture points
+# settings.JWKS_URL at the test's own provider, and we want the application's.
+from jwks_demo import settings as application
 from tutorial.idp import SigningKey
 
 STEP_DIR = Path(__file__).resolve().parents[1]
@@ -37,9 +36,9 @@ def applications_jwks() -> dict[str, Any]:
 def test_a_test_provider_never_touches_the_applications_cached_jwks(
     idp, mint_token, get_me
 ):
-    application_key = CachingJWKClient(APPLICATION_JWKS_URL).cache_key
+    application_key = CachingJWKClient(application.JWKS_URL).cache_key
     application_jwks = applications_jwks()
-    cache.set(application_key, application_jwks, timeout=JWKS_CACHE_SECONDS)
+    cache.set(application_key, application_jwks, timeout=application.JWKS_CACHE_SECONDS)
 
     # The test's provider (its own port, so its own URL) gets an entry of its own...
     assert get_me(mint_token()).status_code == 200
@@ -55,9 +54,11 @@ def test_the_suite_leaves_a_shared_redis_as_it_found_it(private_redis_url, reque
     # What the application keeps in a Redis it shares with the test suite: its
     # JWKS, under its key, with Django's defaults (no KEY_PREFIX).
     application_cache = RedisCache(private_redis_url, {})
-    application_key = CachingJWKClient(APPLICATION_JWKS_URL).cache_key
+    application_key = CachingJWKClient(application.JWKS_URL).cache_key
     application_jwks = applications_jwks()
-    application_cache.set(application_key, application_jwks, timeout=JWKS_CACHE_SECONDS)
+    application_cache.set(
+        application_key, application_jwks, timeout=application.JWKS_CACHE_SECONDS
+    )
     keys_before = all_keys(private_redis_url)
 
     run = run_this_steps_suite(
@@ -77,15 +78,7 @@ def run_this_steps_suite(
 ) -> subprocess.CompletedProcess[str]:
     """Run this step's tests in another process against ``redis_url``, but one."""
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            f"--deselect={leaving_out}",
-        ],
+        [sys.executable, "-m", "pytest", "-q", f"--deselect={leaving_out}"],
         cwd=STEP_DIR,
         env={**os.environ, "REDIS_URL": redis_url},
         capture_output=True,
