@@ -1,16 +1,24 @@
-"""tutorial/idp.py: a real identity provider over HTTP, with rotation and faults on demand."""
+"""tutorial/idp.py: a real identity provider over HTTP, with rotation and faults."""
 
 import base64
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.request
 
 import jwt
 import pytest
 
-from tutorial.idp import Fault, IdentityProvider, SigningKey, load_or_create_keys
+from tutorial.idp import (
+    AdminCommandFailed,
+    Fault,
+    IdentityProvider,
+    SigningKey,
+    load_or_create_keys,
+    send_admin_command,
+)
 
 
 @pytest.fixture
@@ -34,7 +42,11 @@ def test_serves_the_jwks_over_http_and_counts_downloads(idp):
 
     assert status == 200 and headers["Content-Type"] == "application/json"
     (key,) = json.loads(body)["keys"]
-    assert key["kid"] == idp.current_key.kid and key["kty"] == "RSA" and key["alg"] == "RS256"
+    assert (
+        key["kid"] == idp.current_key.kid
+        and key["kty"] == "RSA"
+        and key["alg"] == "RS256"
+    )
     assert "d" not in key, "a private exponent must never be published"
     assert idp.downloads == 2
 
@@ -51,7 +63,9 @@ def test_tokens_verify_against_the_published_keys(idp):
     token = idp.mint_token(sub="bob")
 
     key = jwt.PyJWKClient(idp.jwks_url).get_signing_key_from_jwt(token)
-    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=idp.audience, issuer=idp.issuer)
+    claims = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=idp.audience, issuer=idp.issuer
+    )
     assert claims["sub"] == "bob" and claims["exp"] > claims["iat"]
 
 
@@ -68,7 +82,9 @@ def test_rotation_publishes_the_new_key_beside_the_old(idp):
 
 
 def test_claims_can_be_overridden_or_removed(idp):
-    claims = jwt.decode(idp.mint_token(aud="other", sub=None), options={"verify_signature": False})
+    claims = jwt.decode(
+        idp.mint_token(aud="other", sub=None), options={"verify_signature": False}
+    )
 
     assert claims["aud"] == "other" and "sub" not in claims
 
@@ -84,7 +100,9 @@ def test_hs256_token_is_signed_with_the_public_key(idp):
     token = idp.mint_token(algorithm="HS256")
     signing_input, signature = token.rsplit(".", 1)
 
-    expected = hmac.new(idp.current_key.public_pem, signing_input.encode(), hashlib.sha256).digest()
+    expected = hmac.new(
+        idp.current_key.public_pem, signing_input.encode(), hashlib.sha256
+    ).digest()
     assert b64decode(signature) == expected
 
 
@@ -144,3 +162,65 @@ def test_a_fixed_port_gives_an_issuer_before_start():
 
     assert idp.issuer == "http://127.0.0.1:8001"
     assert jwt.get_unverified_header(idp.mint_token())["kid"] == "k1"
+
+
+def test_each_download_is_reported_with_the_running_count():
+    counts = []
+    with IdentityProvider(on_download=counts.append) as idp:
+        get(idp.jwks_url)
+        get(idp.jwks_url)
+        get(idp.issuer + "/.well-known/openid-configuration")
+
+    assert counts == [1, 2]
+
+
+def test_a_rotated_key_is_saved_so_the_next_load_signs_with_it(tmp_path):
+    idp = IdentityProvider(load_or_create_keys(tmp_path), keys_folder=tmp_path)
+    new = idp.rotate()
+
+    again = IdentityProvider(load_or_create_keys(tmp_path))
+    assert [key.kid for key in again.keys] == [key.kid for key in idp.keys]
+    assert again.current_key.kid == new.kid
+
+
+def test_admin_commands_over_http_change_the_provider_and_are_not_downloads():
+    changes = []
+    with IdentityProvider(on_change=changes.append) as idp:
+        old = idp.current_key
+
+        rotated = send_admin_command(idp.port, "rotate")
+        assert idp.current_key.kid != old.kid
+        assert rotated == (
+            f"Rotated: signing with {idp.current_key.kid}; "
+            f"published: {old.kid}, {idp.current_key.kid}."
+        )
+        send_admin_command(idp.port, "fail/garbage")
+        assert idp.fault is Fault.GARBAGE
+        send_admin_command(idp.port, "slow/1.5")
+        assert idp.delay_seconds == 1.5
+        send_admin_command(idp.port, "heal")
+        assert (idp.fault, idp.delay_seconds) == (Fault.NONE, 0)
+
+        assert idp.downloads == 0
+        assert changes[0] == rotated and len(changes) == 4
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        ("fail/none", "Unknown fault 'none'"),
+        ("fail/", "Unknown fault ''"),
+        ("slow/-1", "Not a delay: '-1'"),
+        ("slow/nan", "Not a delay: 'nan'"),
+        ("slow/inf", "Not a delay: 'inf'"),
+        ("slow/601", "Not a delay: '601'"),
+        ("rotate/now", "Unknown command 'rotate/now'"),
+        ("", "Unknown command ''"),
+    ],
+)
+def test_a_wrong_admin_command_is_refused_and_changes_nothing(command, problem):
+    with IdentityProvider() as idp:
+        with pytest.raises(AdminCommandFailed, match=re.escape(problem)):
+            send_admin_command(idp.port, command)
+
+        assert (idp.fault, idp.delay_seconds, len(idp.keys)) == (Fault.NONE, 0, 1)

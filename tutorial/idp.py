@@ -10,6 +10,12 @@ and can rotate keys or misbehave on purpose::
         idp.rotate()                 # a new signing key; the old one is still published
         idp.fault = Fault.SERVER_ERROR
         idp.downloads                # JWKS downloads so far
+
+A provider running in another process (``tutorial idp``) is changed the same way
+over HTTP, by ``POST /_tutorial/rotate``, ``/_tutorial/fail/<fault>``,
+``/_tutorial/slow/<seconds>`` and ``/_tutorial/heal`` from loopback:
+``send_admin_command(port, "rotate")`` is the client, ``tutorial idp-admin`` its
+command line.
 """
 
 from __future__ import annotations
@@ -18,10 +24,14 @@ import base64
 import enum
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
+import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +46,10 @@ DEFAULT_PORT = 8001
 DEFAULT_AUDIENCE = "https://api.jwks-tutorial.test"
 JWKS_PATH = "/.well-known/jwks.json"
 DISCOVERY_PATH = "/.well-known/openid-configuration"
+ADMIN_PATH = "/_tutorial/"
+# A learner's `slow` longer than this is a typo, not an experiment.
+MAX_DELAY_SECONDS = 600
+ADMIN_TIMEOUT_SECONDS = 10
 
 
 class Fault(enum.Enum):
@@ -45,6 +59,13 @@ class Fault(enum.Enum):
     SERVER_ERROR = "server-error"  # HTTP 500
     GARBAGE = "garbage"  # 200 with a body that is not JSON
     EMPTY_KEY_SET = "empty-key-set"  # 200 with {"keys": []}
+
+
+FAULT_EFFECTS = {
+    Fault.SERVER_ERROR: "answers HTTP 500",
+    Fault.GARBAGE: "answers 200 with HTML instead of a key set",
+    Fault.EMPTY_KEY_SET: 'answers 200 with an empty key set, {"keys": []}',
+}
 
 
 @dataclass(frozen=True)
@@ -79,7 +100,9 @@ class SigningKey:
 
     @classmethod
     def load(cls, path: Path) -> SigningKey:
-        private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        private_key = serialization.load_pem_private_key(
+            path.read_bytes(), password=None
+        )
         if not isinstance(private_key, rsa.RSAPrivateKey):
             raise ValueError(f"{path} does not hold an RSA private key")
         return cls(path.stem, private_key)
@@ -90,7 +113,12 @@ class IdentityProvider:
 
     ``port=0`` (the default) takes a free port, so tests can run side by side.
     The newest key signs tokens; older keys stay published until retired, the way
-    real providers rotate.
+    real providers rotate. With ``keys_folder``, a rotated key is saved there, so
+    the next ``load_or_create_keys(keys_folder)`` signs with it.
+
+    ``on_download(n)`` is called on each JWKS request, with the running count, and
+    ``on_change(message)`` when an admin command changed the provider: the
+    ``tutorial idp`` command prints them.
     """
 
     def __init__(
@@ -99,9 +127,15 @@ class IdentityProvider:
         *,
         port: int = 0,
         audience: str = DEFAULT_AUDIENCE,
+        keys_folder: Path | None = None,
+        on_download: Callable[[int], None] | None = None,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         self.keys: list[SigningKey] = list(keys) if keys else [SigningKey.generate()]
         self.audience = audience
+        self.keys_folder = keys_folder
+        self.on_download = on_download
+        self.on_change = on_change
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
         self.cache_control: str | None = None
@@ -119,7 +153,9 @@ class IdentityProvider:
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         # A short poll interval keeps stop() quick: tests start and stop one per test.
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -140,7 +176,9 @@ class IdentityProvider:
         """The port it serves on; before start, the fixed port it was given."""
         port = self._port or self._requested_port
         if not port:
-            raise RuntimeError("start() the identity provider first: it was given no fixed port")
+            raise RuntimeError(
+                "start() the identity provider first: it was given no fixed port"
+            )
         return port
 
     @property
@@ -153,17 +191,16 @@ class IdentityProvider:
 
     @property
     def downloads(self) -> int:
-        """How many times the JWKS has been requested since start (or the last reset)."""
+        """How many times the JWKS has been requested since the provider was made."""
         with self._lock:
             return self._downloads
-
-    def reset_downloads(self) -> None:
-        with self._lock:
-            self._downloads = 0
 
     def _count_download(self) -> None:
         with self._lock:
             self._downloads += 1
+            count = self._downloads
+        if self.on_download is not None:
+            self.on_download(count)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk() for key in self.keys]}
@@ -184,6 +221,8 @@ class IdentityProvider:
     def rotate(self) -> SigningKey:
         """Publish a new key and sign with it from now on; older keys stay published."""
         key = SigningKey.generate()
+        if self.keys_folder is not None:
+            key.save(self.keys_folder)
         self.keys.append(key)
         return key
 
@@ -191,9 +230,40 @@ class IdentityProvider:
         """Stop publishing the key ``kid``."""
         self.keys = [key for key in self.keys if key.kid != kid]
 
+    # -- admin commands, for a provider in another process --------------------
+
+    def administer(self, command: str) -> str:
+        """Carry out ``rotate``, ``fail/<fault>``, ``slow/<seconds>`` or ``heal``.
+
+        Returns one line saying what changed; ``ValueError`` for a bad command.
+        """
+        action, _, argument = command.partition("/")
+        if action == "rotate" and not argument:
+            key = self.rotate()
+            published = ", ".join(key.kid for key in self.keys)
+            message = f"Rotated: signing with {key.kid}; published: {published}."
+        elif action == "fail":
+            self.fault = parse_fault(argument)
+            message = f"Failing: the JWKS endpoint {FAULT_EFFECTS[self.fault]}."
+        elif action == "slow":
+            self.delay_seconds = parse_delay(argument)
+            message = (
+                f"Slow: the JWKS endpoint waits {self.delay_seconds:g} s to answer."
+            )
+        elif action == "heal" and not argument:
+            self.fault, self.delay_seconds = Fault.NONE, 0.0
+            message = "Healed: the JWKS endpoint answers at once with the key set."
+        else:
+            raise ValueError(f"Unknown command {command!r}: use {ADMIN_USAGE}")
+        if self.on_change is not None:
+            self.on_change(message)
+        return message
+
     # -- tokens --------------------------------------------------------------
 
-    def claims(self, sub: str = "alice", expires_in: int = 300, **overrides: Any) -> dict[str, Any]:
+    def claims(
+        self, sub: str = "alice", expires_in: int = 300, **overrides: Any
+    ) -> dict[str, Any]:
         now = int(time.time())
         claims = {
             "iss": self.issuer,
@@ -230,7 +300,72 @@ class IdentityProvider:
             return _unsigned_token(payload, header_kid)
         if algorithm == "HS256":
             return _hs256_token(payload, header_kid, secret=signer.public_pem)
-        return jwt.encode(payload, signer.private_key, algorithm=algorithm, headers={"kid": header_kid})
+        return jwt.encode(
+            payload,
+            signer.private_key,
+            algorithm=algorithm,
+            headers={"kid": header_kid},
+        )
+
+
+ADMIN_USAGE = (
+    f"rotate, fail/{{{','.join(fault.value for fault in FAULT_EFFECTS)}}}, "
+    "slow/<seconds> or heal"
+)
+
+
+def parse_fault(name: str) -> Fault:
+    """The fault called ``name``; ``ValueError`` naming the choices otherwise."""
+    for fault in FAULT_EFFECTS:
+        if fault.value == name:
+            return fault
+    choices = ", ".join(fault.value for fault in FAULT_EFFECTS)
+    raise ValueError(f"Unknown fault {name!r}: choose one of {choices}")
+
+
+def parse_delay(text: str) -> float:
+    """Seconds from 0 to ``MAX_DELAY_SECONDS``; ``ValueError`` otherwise."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_DELAY_SECONDS:
+        raise ValueError(
+            f"Not a delay: {text!r}; give seconds from 0 to {MAX_DELAY_SECONDS}"
+        )
+    return seconds
+
+
+class AdminCommandFailed(RuntimeError):
+    """A provider did not carry out an admin command; the message says why."""
+
+
+def send_admin_command(port: int, command: str) -> str:
+    """Send ``command`` to the provider on ``127.0.0.1:port``; return its one line."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=ADMIN_TIMEOUT_SECONDS
+    )
+    try:
+        connection.request("POST", ADMIN_PATH + command)
+        response = connection.getresponse()
+        body = response.read()
+    except OSError as error:
+        raise AdminCommandFailed(
+            f"No identity provider answers on 127.0.0.1:{port} ({error}). "
+            f"Start one with: uv run tutorial idp --port {port}"
+        ) from error
+    finally:
+        connection.close()
+    try:
+        message = json.loads(body)["message"]
+    except (ValueError, KeyError, TypeError):
+        raise AdminCommandFailed(
+            f"What answers on 127.0.0.1:{port} (HTTP {response.status}) is not the "
+            "tutorial's identity provider. Check --port."
+        ) from None
+    if response.status != 200:
+        raise AdminCommandFailed(message)
+    return message
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -244,6 +379,22 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b'{"error": "not found"}')
 
+    def do_POST(self) -> None:
+        if not self.path.startswith(ADMIN_PATH):
+            self._send(404, b'{"error": "not found"}')
+        elif not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            self._send_message(403, "Admin commands are taken from loopback only.")
+        else:
+            try:
+                message = self.idp.administer(self.path.removeprefix(ADMIN_PATH))
+            except ValueError as error:
+                self._send_message(400, f"{error}.")
+            else:
+                self._send_message(200, message)
+
+    def _send_message(self, status: int, message: str) -> None:
+        self._send(status, json.dumps({"message": message}).encode())
+
     def _serve_jwks(self) -> None:
         self.idp._count_download()
         if self.idp.delay_seconds:
@@ -252,13 +403,17 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is Fault.SERVER_ERROR:
             self._send(500, b'{"error": "internal server error"}')
         elif fault is Fault.GARBAGE:
-            self._send(200, b"<html>this is not a key set</html>", content_type="text/html")
+            self._send(
+                200, b"<html>this is not a key set</html>", content_type="text/html"
+            )
         elif fault is Fault.EMPTY_KEY_SET:
             self._send(200, b'{"keys": []}')
         else:
             self._send(200, json.dumps(self.idp.jwks()).encode())
 
-    def _send(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "application/json"
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -280,7 +435,8 @@ def _b64url(data: bytes) -> str:
 
 
 def _signing_input(header: dict[str, Any], payload: dict[str, Any]) -> str:
-    return f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(payload).encode())}"
+    encoded = (_b64url(json.dumps(part).encode()) for part in (header, payload))
+    return ".".join(encoded)
 
 
 def _unsigned_token(payload: dict[str, Any], kid: str) -> str:

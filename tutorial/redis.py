@@ -34,7 +34,7 @@ import redis
 from tutorial.net import free_port
 
 COMPOSE_PASSWORD = "this-is-your-admin-password"
-DEFAULT_PORT = 6379
+DEFAULT_REDIS_PORT = 6379
 READY_SECONDS = 60
 STOP_SECONDS = 10
 PORT_ATTEMPTS = 3
@@ -46,7 +46,7 @@ def redis_url(port: int, password: str, host: str = "127.0.0.1") -> str:
 
 
 # The docker compose service's URL: every step's default REDIS_URL.
-DEFAULT_REDIS_URL = redis_url(DEFAULT_PORT, COMPOSE_PASSWORD)
+DEFAULT_REDIS_URL = redis_url(DEFAULT_REDIS_PORT, COMPOSE_PASSWORD)
 
 HOW_TO_GET_REDIS = f"""\
 No Redis server is available. Any of these works:
@@ -192,8 +192,15 @@ def run_redis_server(
             "--loglevel", "notice",
         ]  # fmt: skip
         with log_path.open("wb") as log:
+            # A session of its own: Ctrl-C in a terminal reaches the caller only,
+            # which stops the server in order and then deletes its folder.
             process = subprocess.Popen(
-                command, cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=log
+                command,
+                cwd=folder,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
         server = RunningRedis(redis_url(port, password), executable, process, log_path)
         try:
