@@ -1,18 +1,22 @@
-"""What the documentation tests share: building the site, and reading the pages' code blocks.
+"""What the docs tests share: building the site, and reading the pages' code blocks.
 
 The convention for shell commands in the docs (docs/**/*.md):
 
-* Commands live in ```` ```sh ```` blocks. The tests run each block as one bash script
-  (``set -e``: every command must succeed), from the repository root, as a reader who pastes
-  the block into a terminal would.
+* Commands live in ```` ```sh ```` blocks. The tests run each block as one bash
+  script (``set -e``: every command must succeed), from the repository root, as a
+  reader who pastes the block into a terminal would.
 * A block whose first line is ``# Not run by the tests: <why>`` is shown but not run.
-* A block whose first line is ``# Keeps running (port N): ...`` starts a server: the tests
-  start it in the background, wait for port N to accept connections, run the page's later
-  blocks, then stop it as Ctrl-C would.
-* A ```` ```text title="What you should see" ```` block after a command block is what that
-  command prints. Each of its lines must appear in the output, in order; ``...`` stands for
-  anything. A title that names a port, ``title="What you should see in its terminal (port
-  8000)"``, is about that server's output, checked once it has been stopped.
+* A block whose first line is ``# Keeps running (port N): ...`` starts a server: the
+  tests start it in the background, wait until it answers (an HTTP request; PING with
+  the password for Redis on 6379), run the page's later blocks, then stop it as Ctrl-C
+  would.
+* A ```` ```text title="What you should see" ```` block after a command block is what
+  that command prints. Each of its lines must appear in the output, in order; ``...``
+  stands for anything. After a server's block, or with a title that names a port,
+  ``title="What you should see in its terminal (port 8000)"``, it is about that
+  server's output, checked once the server has been stopped.
+* Pages show the default ports (API 8000, provider 8001, Redis 6379, this site 8008);
+  the tests replay every command on free ports instead (tests/page_commands.py).
 """
 
 from __future__ import annotations
@@ -43,7 +47,12 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.page.relative_to(REPOSITORY)}:{self.line}"
+        shown = (
+            self.page.relative_to(REPOSITORY)
+            if self.page.is_relative_to(REPOSITORY)
+            else self.page
+        )
+        return f"{shown}:{self.line}"
 
     @property
     def title(self) -> str:
@@ -88,7 +97,7 @@ class Block:
 
 
 def fenced_blocks(page: Path) -> list[Block]:
-    """Every fenced code block of a Markdown page, indented ones (in tabs, admonitions) included."""
+    """Every fenced code block of a page, indented ones (in tabs, admonitions) too."""
     lines = page.read_text(encoding="utf-8").splitlines()
     blocks, index = [], 0
     while index < len(lines):
@@ -100,7 +109,11 @@ def fenced_blocks(page: Path) -> list[Block]:
         info = opening["info"].strip()
         body, end = [], index + 1
         while end < len(lines) and lines[end].strip() != marks:
-            body.append(lines[end][len(indent):] if lines[end].startswith(indent) else lines[end].lstrip())
+            body.append(
+                lines[end][len(indent) :]
+                if lines[end].startswith(indent)
+                else lines[end].lstrip()
+            )
             end += 1
         language = info.split()[0] if info else ""
         blocks.append(Block(page, index + 1, language, info, "\n".join(body) + "\n"))
@@ -113,13 +126,15 @@ def doc_pages() -> list[Path]:
 
 
 def expectation_problems(expected: str, output: str) -> list[str]:
-    """The lines of ``expected`` missing from ``output``, in order; ``...`` matches anything."""
+    """The lines of ``expected`` not in ``output``, in order; ``...`` is anything."""
     output_lines = output.splitlines()
     position, missing = 0, []
     for wanted in (line.strip() for line in expected.splitlines()):
         if not wanted:
             continue
-        pattern = re.compile(".*".join(re.escape(part.strip()) for part in wanted.split("...")))
+        pattern = re.compile(
+            ".*".join(re.escape(part.strip()) for part in wanted.split("..."))
+        )
         for offset, line in enumerate(output_lines[position:]):
             if pattern.search(line):
                 position += offset + 1
@@ -129,10 +144,20 @@ def expectation_problems(expected: str, output: str) -> list[str]:
     return missing
 
 
-def build_site(site_dir: Path, root: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
+def build_site(
+    site_dir: Path, root: Path = REPOSITORY
+) -> subprocess.CompletedProcess[str]:
     """``mkdocs build --strict`` of the repository at ``root`` into ``site_dir``."""
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--site-dir",
+            str(site_dir),
+        ],
         cwd=root,
         capture_output=True,
         text=True,
@@ -146,12 +171,19 @@ def mkdocs_env() -> dict[str, str]:
 
 
 def copy_of_the_repository(destination: Path) -> Path:
-    """What the site is built from, copied; node_modules linked, since it is large and read-only."""
+    """What the site is built from, copied; node_modules linked (large, read-only)."""
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
     for folder in ("docs", "steps", "tutorial"):
         shutil.copytree(REPOSITORY / folder, destination / folder, ignore=ignore)
-    for name in ("mkdocs.yml", "package.json", "package-lock.json", "docker-compose.yml"):
+    for name in (
+        "mkdocs.yml",
+        "package.json",
+        "package-lock.json",
+        "docker-compose.yml",
+    ):
         shutil.copy2(REPOSITORY / name, destination / name)
     if (REPOSITORY / "node_modules").exists():
-        (destination / "node_modules").symlink_to(REPOSITORY / "node_modules", target_is_directory=True)
+        (destination / "node_modules").symlink_to(
+            REPOSITORY / "node_modules", target_is_directory=True
+        )
     return destination

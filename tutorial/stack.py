@@ -184,14 +184,20 @@ def knock(url: str, timeout: float) -> None:
         http_status(url, timeout=timeout)
 
 
-def stop_process(process: subprocess.Popen, seconds: float = STOP_SECONDS) -> None:
-    """Stop it as a service manager would: SIGTERM, then SIGKILL to its process group.
+def stop_process(
+    process: subprocess.Popen, seconds: float = STOP_SECONDS, *, ctrl_c: bool = False
+) -> None:
+    """Stop it as a service manager would (SIGTERM), or as Ctrl-C in its terminal would
+    (``ctrl_c``: SIGINT to its process group); SIGKILL to the group after ``seconds``.
 
-    The SIGKILL (after ``seconds``) goes to the whole group, so it reaches gunicorn's
-    workers as well; it needs the process started with ``start_new_session=True``.
+    The group is the process and its children (gunicorn's workers, say); it needs
+    the process started with ``start_new_session=True``.
     """
     if process.poll() is None:
-        process.terminate()
+        if ctrl_c:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.terminate()
     try:
         process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
