@@ -77,8 +77,8 @@ def step_folders(git: Git) -> list[tuple[int, str]]:
     ]
     if not folders:
         raise BranchError(
-            "The current commit has no steps/NN-slug folders: run this in the "
-            "tutorial's repository, on a branch that has its steps (main)."
+            "The current commit has no steps/NN-slug folders (a step branch?): "
+            "git switch main, then run this again."
         )
     return sorted(folders)
 
