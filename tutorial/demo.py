@@ -203,24 +203,28 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
     command.add_argument("steps", nargs="*", metavar="STEP", help="step numbers")
     command.add_argument(
         "--requests",
+        metavar="N",
         type=at_least(2),
         default=DEFAULT_REQUESTS,
         help="requests per step (default %(default)s)",
     )
     command.add_argument(
         "--latency-ms",
+        metavar="MS",
         type=at_least(0),
         default=DEFAULT_LATENCY_MS,
         help="how long the provider takes per JWKS download (default %(default)s)",
     )
     command.add_argument(
         "--workers",
+        metavar="N",
         type=at_least(1),
         default=DEFAULT_WORKERS,
         help="gunicorn workers (default %(default)s)",
     )
     command.add_argument(
         "--concurrency",
+        metavar="N",
         type=at_least(1),
         default=DEFAULT_CONCURRENCY,
         help="requests in flight at once (default %(default)s)",
@@ -237,6 +241,10 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return number
 
 
+def announce(line: str) -> None:
+    print(line, flush=True)  # at once, also through a pipe or `tee`
+
+
 def run_demo_command(args: argparse.Namespace) -> int:
     steps = [find_step(wanted) for wanted in args.steps] or default_steps()
     try:
@@ -246,6 +254,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
             latency_ms=args.latency_ms,
             workers=args.workers,
             concurrency=args.concurrency,
+            report=announce,
         )
     except KeyboardInterrupt:
         print("\nStopped: the servers the demo started are stopped.", file=sys.stderr)
