@@ -239,9 +239,9 @@ class IdentityProvider:
         """
         action, _, argument = command.partition("/")
         if action == "rotate" and not argument:
-            key = self.rotate()
+            new_key = self.rotate()
             published = ", ".join(key.kid for key in self.keys)
-            message = f"Rotated: signing with {key.kid}; published: {published}."
+            message = f"Rotated: signing with {new_key.kid}; published: {published}."
         elif action == "fail":
             self.fault = parse_fault(argument)
             message = f"Failing: the JWKS endpoint {FAULT_EFFECTS[self.fault]}."
@@ -389,6 +389,8 @@ class _Handler(BaseHTTPRequestHandler):
                 message = self.idp.administer(self.path.removeprefix(ADMIN_PATH))
             except ValueError as error:
                 self._send_message(400, f"{error}.")
+            except OSError as error:  # the keys folder refused the rotated key
+                self._send_message(500, f"Cannot save the new key: {error}.")
             else:
                 self._send_message(200, message)
 
@@ -452,7 +454,7 @@ def _hs256_token(payload: dict[str, Any], kid: str, secret: bytes) -> str:
 def load_or_create_keys(folder: Path) -> list[SigningKey]:
     """The keys kept in ``folder`` (oldest first), making one if there are none."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = sorted(folder.glob("*.pem"), key=lambda path: path.stat().st_mtime)
+    paths = sorted(folder.glob("*.pem"), key=lambda path: path.stat().st_mtime_ns)
     if paths:
         return [SigningKey.load(path) for path in paths]
     key = SigningKey.generate()
