@@ -35,7 +35,7 @@ from tutorial.net import free_port
 
 COMPOSE_PASSWORD = "this-is-your-admin-password"
 DEFAULT_REDIS_PORT = 6379
-READY_SECONDS = 60
+READY_SECONDS = 120  # generous: a busy laptop, never a speed we expect
 STOP_SECONDS = 10
 PORT_ATTEMPTS = 3
 
