@@ -15,6 +15,7 @@ Ctrl-C included.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -94,7 +95,8 @@ def demo_redis(report: Callable[[str], None]) -> Iterator[tuple[str, str]]:
     """A real Redis and a key prefix of this demo's own, whose keys go when it ends."""
     prefix = f"tutorial-demo-{uuid.uuid4().hex[:8]}"
     with redis_server() as url:
-        report(f"Redis: {redact(url)}, keys under {prefix}-*, deleted at the end")
+        where = "REDIS_URL" if url == os.environ.get("REDIS_URL") else "a throwaway one"
+        report(f"Redis: {redact(url)} ({where}); the demo's keys: {prefix}-*")
         try:
             yield url, prefix
         finally:
