@@ -16,6 +16,7 @@ them (no ``--preload``); waiting for each one is what makes them warm.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -180,7 +181,8 @@ def wait_until_every_worker_answers(server: RunningServer, seconds: float) -> No
 
 
 def knock(url: str, timeout: float) -> None:
-    with suppress(OSError):  # a slow worker: the next round knocks again
+    # A slow or broken answer: the next round knocks again, until the deadline.
+    with suppress(OSError, http.client.HTTPException):
         http_status(url, timeout=timeout)
 
 
