@@ -1,4 +1,4 @@
-"""Every step reads the contract's environment variables (DESIGN.md), with laptop-friendly defaults."""
+"""Every step reads the contract's variables (DESIGN.md), with defaults for a laptop."""
 
 import json
 import os
@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tutorial.redis import DEFAULT_REDIS_URL
 from tutorial.steps import Step, discover_steps
 
 STEPS = discover_steps()
@@ -31,14 +32,18 @@ DEFAULTS = {
     "JWT_ISSUER": "http://127.0.0.1:8001",
     "JWT_AUDIENCE": "https://api.jwks-tutorial.test",
     "DEBUG": False,
+    "TIME_ZONE": "UTC",  # gunicorn logs in UTC: every log line agrees
 }
-DEFAULT_REDIS_URL = "redis://:this-is-your-admin-password@127.0.0.1:6379/0"
+# The article's day, in the steps that keep its cache as it is.
+ONE_DAY_STEPS = {3, 4}
+ONE_DAY = 24 * 60 * 60
 
 READ_SETTINGS = """
 import json, sys
 from django.conf import settings
 names = sys.argv[1:]
-print(json.dumps({name: getattr(settings, name, "<missing>") for name in names}, default=str))
+values = {name: getattr(settings, name, "<missing>") for name in names}
+print(json.dumps(values, default=str))
 """
 
 
@@ -47,7 +52,12 @@ def read_settings(step: Step, env: dict[str, str], names: list[str]) -> dict:
     result = subprocess.run(
         [sys.executable, "-c", READ_SETTINGS, *names],
         cwd=step.path,
-        env={**clean, **env, "DJANGO_SETTINGS_MODULE": "jwks_demo.settings", "PYTHONPATH": str(step.path)},
+        env={
+            **clean,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "jwks_demo.settings",
+            "PYTHONPATH": str(step.path),
+        },
         capture_output=True,
         text=True,
         check=True,
@@ -56,7 +66,9 @@ def read_settings(step: Step, env: dict[str, str], names: list[str]) -> dict:
 
 
 def variables_for(step: Step) -> dict[str, tuple[str, str, int]]:
-    return {variable: spec for variable, spec in CONTRACT.items() if spec[2] <= step.number}
+    return {
+        variable: spec for variable, spec in CONTRACT.items() if spec[2] <= step.number
+    }
 
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda step: step.name)
@@ -64,7 +76,9 @@ def test_settings_come_from_the_environment(step: Step):
     contract = variables_for(step)
     env = {variable: value for variable, (_, value, _) in contract.items()}
 
-    settings = read_settings(step, env, [setting for setting, _, _ in contract.values()])
+    settings = read_settings(
+        step, env, [setting for setting, _, _ in contract.values()]
+    )
 
     for variable, (setting, value, _) in contract.items():
         read = settings[setting]
@@ -87,3 +101,14 @@ def test_defaults_work_on_a_laptop(step: Step):
         assert settings[name] == default, f"{step.name}: default {name}"
     if step.number >= 1:
         assert settings["REDIS_URL"] == DEFAULT_REDIS_URL
+
+
+@pytest.mark.parametrize(
+    "step",
+    [step for step in STEPS if step.number in ONE_DAY_STEPS],
+    ids=lambda step: step.name,
+)
+def test_the_jwks_is_cached_for_the_articles_day_by_default(step: Step):
+    settings = read_settings(step, {}, ["JWKS_CACHE_SECONDS"])
+
+    assert settings["JWKS_CACHE_SECONDS"] == ONE_DAY

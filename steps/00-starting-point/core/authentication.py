@@ -5,6 +5,7 @@ the provider publishes as a JWKS document; the authenticator's JWKS client
 fetches it.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,8 @@ from jwt import PyJWK, PyJWKClient
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
+
+logger = logging.getLogger(__name__)
 
 # Only the algorithm the provider signs with. Accepting whatever the token's
 # header names is how "alg: none" and HS256-with-the-public-key attacks work.
@@ -40,6 +43,12 @@ class IdentityProviderUnavailable(exceptions.APIException):
     wait = 30  # DRF sends this as the Retry-After header
 
 
+class MalformedAuthorizationHeader(exceptions.AuthenticationFailed):
+    """``Authorization: Bearer`` with no token, or with more than one word after it."""
+
+    default_detail = "The Authorization header must be 'Bearer <token>'."
+
+
 class JWKSAuthentication(BaseAuthentication):
     # --8<-- [start:client-per-request]
     def __init__(self) -> None:
@@ -58,9 +67,16 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         # Returning a challenge makes DRF answer 401 rather than 403 (RFC 6750).
-        if bearer_token_sent(request):
-            return f'{REALM}, error="invalid_token"'
-        return REALM
+        # DRF asks a new authenticator for it, after authenticate() failed on
+        # another one, so nothing from that call is at hand: the header is read
+        # again, by the same function, which gives the same answer.
+        try:
+            token = bearer_token(request)
+        except MalformedAuthorizationHeader:
+            return f'{REALM}, error="invalid_request"'
+        if token is None:
+            return REALM  # no credentials: the challenge alone
+        return f'{REALM}, error="invalid_token"'  # a token, and it was refused
 
     # --8<-- [start:verify]
     def verify(self, token: str) -> dict[str, Any]:
@@ -86,8 +102,14 @@ class JWKSAuthentication(BaseAuthentication):
         # broken provider (503) is never mistaken for a bad token (401).
         try:
             signing_keys = self.jwks_client.get_signing_keys()
-        except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError) as error:
-            raise IdentityProviderUnavailable() from error
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
+            # Unreachable, an HTTP error status, a timeout, or no usable keys.
+            raise provider_unavailable(self.jwks_client.uri, str(error)) from error
+        except ValueError as error:
+            # A body that is not JSON: json.load raises a ValueError
+            # (JSONDecodeError, UnicodeDecodeError) and PyJWT lets it through.
+            cause = f"the answer is not JSON ({error})"
+            raise provider_unavailable(self.jwks_client.uri, cause) from error
         signing_key = self.jwks_client.match_kid(signing_keys, kid)
         if signing_key is None:
             raise exceptions.AuthenticationFailed(
@@ -98,20 +120,24 @@ class JWKSAuthentication(BaseAuthentication):
     # --8<-- [end:signing-key]
 
 
+def provider_unavailable(jwks_url: str, cause: str) -> IdentityProviderUnavailable:
+    """The 503 to raise, once a warning line has said which JWKS failed, and how."""
+    logger.warning("No usable JWKS at %s: %s. Answering 503.", jwks_url, cause)
+    return IdentityProviderUnavailable()
+
+
 def bearer_token(request: Request) -> str | None:
-    """The token in ``Authorization: Bearer <token>``; None for another scheme."""
-    parts = get_authorization_header(request).split()
-    if not parts or parts[0].lower() != b"bearer":
+    """The token in ``Authorization: Bearer <token>``; None for another scheme.
+
+    The one place that reads the header. "Bearer" alone, or followed by more
+    than one word, is malformed: RFC 6750's invalid_request.
+    """
+    words = get_authorization_header(request).split()
+    if not words or words[0].lower() != b"bearer":
         return None
-    if len(parts) != 2:
-        raise exceptions.AuthenticationFailed(
-            "The Authorization header must be 'Bearer <token>'."
-        )
-    return parts[1].decode("latin-1")
-
-
-def bearer_token_sent(request: Request) -> bool:
-    return get_authorization_header(request)[:7].lower() == b"bearer "
+    if len(words) != 2:
+        raise MalformedAuthorizationHeader()
+    return words[1].decode("latin-1")
 
 
 def trusted_header_kid(token: str) -> str:
