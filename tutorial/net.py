@@ -94,18 +94,6 @@ def describe(error: BaseException) -> str:
     return str(reason) or type(reason).__name__
 
 
-def wait_until_serving(
-    port: int, process: subprocess.Popen | None = None, seconds: float = STARTUP_SECONDS
-) -> None:
-    """Obsolete: a listening port is not a ready server. Use ``wait_until_answering``.
-
-    Kept only until the gunicorn tests of steps 03 and 04 use ``tutorial.stack``.
-    """
-    wait_until_answering(
-        f"http://127.0.0.1:{port}{ME_PATH}", process=process, seconds=seconds
-    )
-
-
 def get_me_over_http(port: int, token: str) -> int:
     """The status of ``GET /api/v1/me`` on a real server at ``127.0.0.1:port``."""
     url = f"http://127.0.0.1:{port}{ME_PATH}"
