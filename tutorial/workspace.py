@@ -38,7 +38,8 @@ from tutorial.steps import (
 )
 
 DEFAULT_WORKSPACE = REPOSITORY / "workspace"
-# Inside the workspace, the step it is on and a fingerprint of every file at the start.
+# Inside the workspace: its step, and fingerprints of its files at the start of the
+# step and when the lesson tests last passed.
 STATE_FILE = ".tutorial-state.json"
 COMMAND = "uv run tutorial"
 
