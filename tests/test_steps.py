@@ -47,7 +47,8 @@ def test_step_has_lesson_tests(step: Step):
 
     assert_suite_passed(run, step.name)
     collected = [line for line in run.output.splitlines() if "::" in line]
-    assert collected, f"{step.name} has no @pytest.mark.{own_lessons(step)} tests"
+    if not collected:
+        pytest.fail(f"{step.name} has no @pytest.mark.{own_lessons(step)} tests")
 
 
 @pytest.mark.parametrize("step", LATER_STEPS, ids=step_ids)
@@ -60,15 +61,17 @@ def test_lesson_tests_fail_on_the_previous_step(
 
     run = run_suite(workspace, "-m", own_lessons(step), redis_url=shared_redis_url)
 
-    assert run.outcomes, (
-        f"no lesson test of {step.name} ran on {before.name}:\n{run.report(step.name)}"
-    )
+    if not run.outcomes:
+        report = run.report(f"{step.name}'s lessons on {before.name}")
+        pytest.fail(f"no lesson test ran\n{report}", pytrace=False)
     red = {"failed", "error"}
     not_red = [test for test, outcome in run.outcomes.items() if outcome not in red]
-    assert not not_red, (
-        f"these lesson tests of {step.name} do not fail on {before.name}, "
-        f"so they teach nothing: {not_red}"
-    )
+    if not_red:
+        pytest.fail(
+            f"these lesson tests of {step.name} do not fail on {before.name}, so "
+            "they teach nothing:\n" + "\n".join(f"  {test}" for test in not_red),
+            pytrace=False,
+        )
 
 
 def with_tests_of(step: Step, before: Step, tmp_path: Path) -> Path:
