@@ -158,7 +158,8 @@ def test_the_tests_of_a_step_pass_at_its_branch_root(
 def test_a_branch_with_a_learners_commits_is_kept(tmp_path: Path):
     clone = make_clone(tmp_path / "tutorial")
     main = git(clone, "branch", "--show-current")
-    tutorial(clone, "branches")
+    made = tutorial(clone, "branches")
+    assert made.returncode == 0, made.stderr
     git(clone, "switch", "--quiet", "step-01")
     mine = ["-c", "user.name=Learner", "-c", "user.email=learner@example.test"]
     git(clone, *mine, "commit", "--quiet", "--allow-empty", "-m", "my work")
