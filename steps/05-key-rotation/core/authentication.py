@@ -5,6 +5,7 @@ the provider publishes as a JWKS document; the authenticator's JWKS client
 fetches it.
 """
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.request import Request
 
 from core.jwks import CachingJWKClient
+
+logger = logging.getLogger(__name__)
 
 # Only the algorithm the provider signs with. Accepting whatever the token's
 # header names is how "alg: none" and HS256-with-the-public-key attacks work.
@@ -42,6 +45,12 @@ class IdentityProviderUnavailable(exceptions.APIException):
     wait = 30  # DRF sends this as the Retry-After header
 
 
+class MalformedAuthorizationHeader(exceptions.AuthenticationFailed):
+    """``Authorization: Bearer`` with no token, or with more than one word after it."""
+
+    default_detail = "The Authorization header must be 'Bearer <token>'."
+
+
 class JWKSAuthentication(BaseAuthentication):
     # --8<-- [start:client-per-request]
     def __init__(self) -> None:
@@ -60,9 +69,16 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         # Returning a challenge makes DRF answer 401 rather than 403 (RFC 6750).
-        if bearer_token_sent(request):
-            return f'{REALM}, error="invalid_token"'
-        return REALM
+        # DRF asks a new authenticator for it, after authenticate() failed on
+        # another one, so nothing from that call is at hand: the header is read
+        # again, by the same function, which gives the same answer.
+        try:
+            token = bearer_token(request)
+        except MalformedAuthorizationHeader:
+            return f'{REALM}, error="invalid_request"'
+        if token is None:
+            return REALM  # no credentials: the challenge alone
+        return f'{REALM}, error="invalid_token"'  # a token, and it was refused
 
     # --8<-- [start:verify]
     def verify(self, token: str) -> dict[str, Any]:
@@ -88,8 +104,14 @@ class JWKSAuthentication(BaseAuthentication):
         # find_signing_key raises for the first and answers None for the second.
         try:
             signing_key = self.jwks_client.find_signing_key(kid)
-        except (jwt.PyJWKClientError, jwt.PyJWKSetError, ValueError) as error:
-            raise IdentityProviderUnavailable() from error
+        except (jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
+            # Unreachable, an HTTP error status, a timeout, or no usable keys.
+            raise provider_unavailable(self.jwks_client.uri, str(error)) from error
+        except ValueError as error:
+            # A body that is not JSON: json.load raises a ValueError
+            # (JSONDecodeError, UnicodeDecodeError) and PyJWT lets it through.
+            cause = f"the answer is not JSON ({error})"
+            raise provider_unavailable(self.jwks_client.uri, cause) from error
         if signing_key is None:
             raise exceptions.AuthenticationFailed(
                 f"No published signing key has the token's kid {kid!r}."
@@ -99,20 +121,24 @@ class JWKSAuthentication(BaseAuthentication):
     # --8<-- [end:signing-key]
 
 
+def provider_unavailable(jwks_url: str, cause: str) -> IdentityProviderUnavailable:
+    """The 503 to raise, once a warning line has said which JWKS failed, and how."""
+    logger.warning("No usable JWKS at %s: %s. Answering 503.", jwks_url, cause)
+    return IdentityProviderUnavailable()
+
+
 def bearer_token(request: Request) -> str | None:
-    """The token in ``Authorization: Bearer <token>``; None for another scheme."""
-    parts = get_authorization_header(request).split()
-    if not parts or parts[0].lower() != b"bearer":
+    """The token in ``Authorization: Bearer <token>``; None for another scheme.
+
+    The one place that reads the header. "Bearer" alone, or followed by more
+    than one word, is malformed: RFC 6750's invalid_request.
+    """
+    words = get_authorization_header(request).split()
+    if not words or words[0].lower() != b"bearer":
         return None
-    if len(parts) != 2:
-        raise exceptions.AuthenticationFailed(
-            "The Authorization header must be 'Bearer <token>'."
-        )
-    return parts[1].decode("latin-1")
-
-
-def bearer_token_sent(request: Request) -> bool:
-    return get_authorization_header(request)[:7].lower() == b"bearer "
+    if len(words) != 2:
+        raise MalformedAuthorizationHeader()
+    return words[1].decode("latin-1")
 
 
 def trusted_header_kid(token: str) -> str:

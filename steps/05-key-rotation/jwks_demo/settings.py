@@ -53,6 +53,7 @@ MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "jwks_demo.urls"
 WSGI_APPLICATION = "jwks_demo.wsgi.application"
 USE_TZ = True
+TIME_ZONE = "UTC"  # gunicorn logs in UTC: every log line agrees
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWKSAuthentication"],

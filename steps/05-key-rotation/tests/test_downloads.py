@@ -1,15 +1,21 @@
 """How often the identity provider is asked for its JWKS: what the tutorial is about."""
 
+import jwt
 import pytest
 
 REQUESTS = 5
 
 
 def test_a_valid_token_is_accepted(idp, mint_token, get_me):
-    response = get_me(mint_token(sub="alice"))
+    token = mint_token(sub="ada-lovelace", name="Ada Lovelace", scope="profile:read")
+
+    response = get_me(token)
 
     assert response.status_code == 200
-    assert response.json()["sub"] == "alice"
+    assert response.json() == {
+        "sub": "ada-lovelace",
+        "claims": jwt.decode(token, options={"verify_signature": False}),
+    }
 
 
 # --8<-- [start:lesson]

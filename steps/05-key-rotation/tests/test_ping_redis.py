@@ -29,6 +29,7 @@ def run_manage_py(*args: str, redis_url: str) -> subprocess.CompletedProcess[str
 # --8<-- [start:lesson-pong]
 @pytest.mark.lesson(step=1)
 def test_ping_redis_prints_pong():
+    # settings.REDIS_URL names the tests' own Redis: see tests/conftest.py.
     out = io.StringIO()
 
     call_command("ping_redis", stdout=out)
