@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.test_python_versions import NEWER_VERSIONS
 from tutorial.steps import REPOSITORY
 
 WORKFLOW = REPOSITORY / ".github" / "workflows" / "tests-and-site.yml"
@@ -67,6 +68,16 @@ def test_it_installs_what_ci_run_installs_on_debian(workflow: dict[str, Any]):
     assert ci_run_packages() <= set(install.split())
     assert "npm ci --no-audit --no-fund" in commands(test)
     assert "python3 -m pip install --quiet uv" in commands(test)
+
+
+def test_it_has_a_newer_python_than_the_images(workflow: dict[str, Any]):
+    test = workflow["jobs"]["test"]
+    image_python = test["container"].split(":")[1].split("-")[0]
+
+    assert image_python == "3.11"  # the oldest the README promises
+    # tests/test_python_versions.py fails in CI without a newer one.
+    installs = [f"uv python install {version}" for version in NEWER_VERSIONS]
+    assert set(installs) & set(commands(test))
 
 
 def test_it_builds_the_site_strictly_and_uploads_that(workflow: dict[str, Any]):
