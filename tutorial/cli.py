@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+from tutorial.bench import add_bench_command
 from tutorial.branches import add_branches_command
 from tutorial.demo import add_demo_command
 from tutorial.idp import (
@@ -135,6 +136,7 @@ def parser() -> Parser:
     add_exercise_commands(commands)
     add_branches_command(commands)
     add_demo_command(commands)
+    add_bench_command(commands)
 
     redis = commands.add_parser(
         "redis",

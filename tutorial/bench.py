@@ -1,0 +1,758 @@
+"""``tutorial bench``: every way of finding the signing key, measured side by side.
+
+The strategies: step 00 (a download per request), PyJWT's default (one client per
+process, ``tutorial.bench_pyjwt_default``), every step from 03 on (steps 01 and 02
+find the key exactly as step 00 does), and the floor (the keys loaded at start-up,
+``tutorial.bench_floor``). Four measurements, one run, one machine:
+
+* the hot path, in process: the time to authenticate one request, each strategy
+  in a process of its own (``tutorial.bench_hot_path``), asked in turn;
+* the fleet, over HTTP: each strategy under gunicorn, from a cold start, against a
+  real Redis and the local provider, loaded by Locust (``tutorial.bench_locustfile``);
+* under attack: tokens with random ``kid``s sent to a fleet of 4 workers;
+* memory: the peak RSS of each worker.
+
+The results go to ``docs/benchmarks.json``, and ``docs/benchmarks.md`` is written
+from them (``tutorial.bench_page``). Servers are started and stopped by
+``tutorial.stack``; everything stops on exit, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from tutorial.bench_page import render_page
+from tutorial.demo import at_least
+from tutorial.idp import IdentityProvider
+from tutorial.redis import RedisUnavailable, delete_keys, redis_server
+from tutorial.stack import RunningServer, provider_env, run_stack, stop_process
+from tutorial.steps import REPOSITORY, Step, discover_steps
+
+OUTPUT_DIR = REPOSITORY / "docs"
+RESULTS_NAME = "benchmarks.json"
+PAGE_NAME = "benchmarks.md"
+# Steps 01 and 02 find the key as step 00 does (Redis configured, a log line).
+FIRST_CACHING_STEP = 3
+FLOOR = "floor"
+PYJWT_DEFAULT = "pyjwt-default"
+CLIENTS = 16
+LOCUSTFILE = Path(__file__).with_name("bench_locustfile.py")
+LOAD_DEADLINE_SECONDS = 1800  # Locust's --run-time: a load that hangs still ends
+STARTUP_SECONDS = 120
+SUBJECT = "bench"
+TOKEN_LIFETIME_SECONDS = 4 * 3600
+MIB = 1024 * 1024
+PROGRESS_WIDTH = 30
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A way to the signing key: a step, or step 00 with another authenticator."""
+
+    id: str
+    label: str
+    how: str
+    step: Step
+    authentication: str | None = None  # a class that replaces the step's
+
+
+def strategies(steps: list[Step] | None = None) -> list[Strategy]:
+    """Step 00, PyJWT's default, every step from 03 on, the floor: in that order."""
+    steps = steps if steps is not None else discover_steps()
+    first = steps[0]
+    measured = [first] + [step for step in steps if step.number >= FIRST_CACHING_STEP]
+    chosen = [step_strategy(step) for step in measured]
+    pyjwt_default = Strategy(
+        PYJWT_DEFAULT,
+        "PyJWT's default",
+        "one `PyJWKClient` per process, its own JWKS cache (5 minutes) in memory",
+        first,
+        "tutorial.bench_pyjwt_default.OneClientPerProcess",
+    )
+    floor = Strategy(
+        FLOOR,
+        "the floor",
+        "the keys downloaded once at start-up: a bare `jwt.decode` with the key "
+        "in hand",
+        first,
+        "tutorial.bench_floor.KeyLoadedAtStartUp",
+    )
+    return [chosen[0], pyjwt_default, *chosen[1:], floor]
+
+
+def step_strategy(step: Step) -> Strategy:
+    return Strategy(step.name, f"step {step.number:02d}", step.title, step)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How gunicorn runs: processes, and threads in each."""
+
+    workers: int
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    quick: bool
+    requests: int  # per fleet run
+    attack_requests: int
+    shapes: tuple[Shape, ...]
+    latencies_ms: tuple[int, ...]
+    hot_rounds: int  # the hot path: each strategy is asked this many times ...
+    hot_batch: int  # ... for this many authentications
+    clients: int = CLIENTS
+    # The attack, and the memory figure, are measured on this fleet run.
+    attack_shape: Shape = Shape(4)
+    attack_latency_ms: int = 0
+
+
+FULL_PLAN = Plan(
+    quick=False,
+    requests=2000,
+    attack_requests=1000,
+    shapes=(Shape(1), Shape(2), Shape(4), Shape(8), Shape(4, threads=4)),
+    latencies_ms=(0, 100),
+    hot_rounds=30,
+    hot_batch=100,
+)
+QUICK_PLAN = Plan(
+    quick=True,
+    requests=200,
+    attack_requests=200,
+    shapes=(Shape(4),),
+    latencies_ms=(0,),
+    hot_rounds=5,
+    hot_batch=40,
+)
+
+
+class MissingBenchTools(RuntimeError):
+    """Locust or psutil is not installed: the dev dependencies are missing."""
+
+
+# -- the whole run ---------------------------------------------------------------------
+
+
+def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any]:
+    """Measure every strategy; the results, ready for ``json.dump``."""
+    check_bench_tools()
+    chosen = chosen or strategies()
+    started = datetime.datetime.now(datetime.UTC)
+    load_at_start = os.getloadavg()
+    fleet_runs = len(plan.shapes) * len(plan.latencies_ms) * len(chosen)
+    progress = Progress(plan.hot_rounds + fleet_runs)
+    with shared_by_the_run() as shared:
+        hot_path = measure_hot_paths(chosen, plan, shared, progress)
+        fleet, attack = [], []
+        for latency_ms in plan.latencies_ms:
+            for shape in plan.shapes:
+                for strategy in chosen:
+                    progress.next(
+                        f"fleet, {describe_shape(shape)}, provider {latency_ms} ms: "
+                        f"{strategy.label}"
+                    )
+                    run, attacked = measure_fleet(
+                        strategy, shape, latency_ms, plan, shared
+                    )
+                    fleet.append(run)
+                    if attacked:
+                        attack.append(attacked)
+        redis_version = redis_server_version(shared.redis_url)
+    progress.done()
+    memory = [
+        {key: run[key] for key in ("strategy", "workers", "peak_rss_mib")}
+        for run in fleet
+        if is_attack_run(run, plan)
+    ]
+    return {
+        "format": 1,
+        "date": started.isoformat(timespec="seconds"),
+        "minutes": round((time.time() - started.timestamp()) / 60, 1),
+        "quick": plan.quick,
+        "machine": machine(load_at_start),
+        "versions": versions(redis_version),
+        "plan": plan_figures(plan),
+        "strategies": [
+            {"id": s.id, "label": s.label, "how": s.how, "step": s.step.name}
+            for s in chosen
+        ],
+        "hot_path": hot_path,
+        "fleet": fleet,
+        "attack": attack,
+        "memory": memory,
+    }
+
+
+def check_bench_tools() -> None:
+    try:
+        import locust  # noqa: F401
+        import psutil  # noqa: F401
+    except ImportError as error:
+        raise MissingBenchTools(
+            f"tutorial bench needs the dev dependencies ({error.name} is missing): "
+            "run `uv sync`, then `uv run tutorial bench`."
+        ) from None
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every process of one run shares: Redis, a key prefix, bytecode."""
+
+    redis_url: str
+    key_prefix: str
+    bytecode_dir: str
+
+    def python_env(self) -> dict[str, str]:
+        # Python's bytecode cache on, in a folder of the run's own: the first
+        # process to import a module compiles it for all, so no strategy pays
+        # for compiling what it imports, whatever the environment says.
+        return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": self.bytecode_dir}
+
+    def server_env(self, strategy: Strategy, keys: str) -> dict[str, str]:
+        """A strategy's settings, its Redis keys under ``<key_prefix>-<keys>``."""
+        env = {
+            **self.python_env(),
+            "REDIS_URL": self.redis_url,
+            "DJANGO_SETTINGS_MODULE": "tutorial.bench_settings",
+            "TUTORIAL_DEMO_KEY_PREFIX": f"{self.key_prefix}-{keys}",
+        }
+        if strategy.authentication:
+            env["TUTORIAL_BENCH_AUTHENTICATION"] = strategy.authentication
+        return env
+
+
+@contextmanager
+def shared_by_the_run() -> Iterator[Shared]:
+    """A real Redis, a key prefix whose keys go at the end, a bytecode folder."""
+    prefix = f"tutorial-bench-{uuid.uuid4().hex[:8]}"
+    with (
+        redis_server() as url,
+        tempfile.TemporaryDirectory(prefix="bench-bytecode-") as bytecode_dir,
+    ):
+        try:
+            yield Shared(url, prefix, bytecode_dir)
+        finally:
+            delete_keys(url, f"{prefix}-*")
+
+
+def is_attack_run(run: dict[str, Any], plan: Plan) -> bool:
+    return (
+        run["workers"] == plan.attack_shape.workers
+        and run["threads"] == plan.attack_shape.threads
+        and run["latency_ms"] == plan.attack_latency_ms
+    )
+
+
+def describe_shape(shape: Shape) -> str:
+    workers = f"{shape.workers} worker" + ("" if shape.workers == 1 else "s")
+    return workers if shape.threads == 1 else f"{workers} × {shape.threads} threads"
+
+
+# -- the hot path, in process ----------------------------------------------------------
+
+
+def measure_hot_paths(
+    chosen: list[Strategy], plan: Plan, shared: Shared, progress: Progress
+) -> list[dict[str, Any]]:
+    """Per strategy: median and p95 of one authentication, and the ratio to the floor.
+
+    One process per strategy, started together and asked in turn, ``hot_batch``
+    authentications at a time, for ``hot_rounds`` rounds; each round starts one
+    strategy further on, so that none is always first.
+    """
+    samples: dict[str, list[int]] = {strategy.id: [] for strategy in chosen}
+    with IdentityProvider() as idp, ExitStack() as running:
+        token = idp.mint_token(sub=SUBJECT, expires_in=TOKEN_LIFETIME_SECONDS)
+        processes = {
+            strategy.id: running.enter_context(
+                hot_path_process(strategy, idp, token, shared)
+            )
+            for strategy in chosen
+        }
+        for round_number in range(plan.hot_rounds):
+            progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
+            turn = round_number % len(chosen)
+            for strategy in chosen[turn:] + chosen[:turn]:
+                samples[strategy.id] += ask_for_timings(
+                    processes[strategy.id], plan.hot_batch
+                )
+    floor_median = statistics.median(samples[FLOOR]) if FLOOR in samples else None
+    results = []
+    for strategy in chosen:
+        durations = samples[strategy.id]
+        median_ns = statistics.median(durations)
+        results.append(
+            {
+                "strategy": strategy.id,
+                "samples": len(durations),
+                "median_us": round(median_ns / 1000, 1),
+                "p95_us": round(percentile(durations, 95) / 1000, 1),
+                "ratio_to_floor": (
+                    round(median_ns / floor_median, 2) if floor_median else None
+                ),
+            }
+        )
+    return results
+
+
+@dataclass
+class HotPathProcess:
+    strategy: Strategy
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def hot_path_process(
+    strategy: Strategy, idp: IdentityProvider, token: str, shared: Shared
+) -> Iterator[HotPathProcess]:
+    """``python -m tutorial.bench_hot_path`` in the step's folder, once it is warm."""
+    env = {
+        **os.environ,
+        **provider_env(idp),
+        **shared.server_env(strategy, f"hot-{strategy.id}"),
+        "TUTORIAL_BENCH_TOKEN": token,
+        "TUTORIAL_BENCH_SUB": SUBJECT,
+    }
+    descriptor, log_name = tempfile.mkstemp(prefix="bench-hot-path-", suffix=".log")
+    with os.fdopen(descriptor, "w") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tutorial.bench_hot_path"],
+            cwd=strategy.step.path,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+            start_new_session=True,
+        )
+    running = HotPathProcess(strategy, process, Path(log_name))
+    try:
+        expect_line(running, "ready")
+        yield running
+    finally:
+        if process.stdin:
+            process.stdin.close()
+        stop_process(process, seconds=10)
+        running.log_path.unlink(missing_ok=True)
+
+
+def ask_for_timings(running: HotPathProcess, count: int) -> list[int]:
+    assert running.process.stdin is not None
+    running.process.stdin.write(f"{count}\n")
+    running.process.stdin.flush()
+    return json.loads(expect_line(running))
+
+
+def expect_line(running: HotPathProcess, wanted: str | None = None) -> str:
+    assert running.process.stdout is not None
+    line = running.process.stdout.readline().strip()
+    if not line or (wanted and line != wanted):
+        running.process.wait(timeout=10)
+        raise AssertionError(
+            f"the hot path of {running.strategy.label} ({running.strategy.id}) "
+            f"stopped; its output:\n{running.log_text()}"
+        )
+    return line
+
+
+def percentile(values: list[float] | list[int], wanted: int) -> float:
+    """The ``wanted``-th percentile (1 to 99); the value itself for one value."""
+    if len(values) < 2:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[wanted - 1]
+
+
+# -- the fleet, over HTTP --------------------------------------------------------------
+
+
+def measure_fleet(
+    strategy: Strategy,
+    shape: Shape,
+    latency_ms: int,
+    plan: Plan,
+    shared: Shared,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A cold fleet under load; on the attack's shape, the attack after it."""
+    idp = IdentityProvider()
+    idp.delay_seconds = latency_ms / 1000
+    keys = f"{strategy.id}-{latency_ms}-{shape.workers}x{shape.threads}"
+    with run_stack(
+        strategy.step.path,
+        redis_url=shared.redis_url,
+        idp=idp,
+        env=shared.server_env(strategy, keys),
+        workers=shape.workers,
+        threads=shape.threads,
+    ) as stack:
+        token = idp.mint_token(sub=SUBJECT, expires_in=TOKEN_LIFETIME_SECONDS)
+        workers = worker_processes(stack.server)
+        cpu_before = cpu_seconds(workers)
+        load = send_load(
+            stack.server.url, [token], plan.requests, 200, plan.clients, shared
+        )
+        cpu = cpu_seconds(workers) - cpu_before
+        run = {
+            "strategy": strategy.id,
+            "latency_ms": latency_ms,
+            "workers": shape.workers,
+            "threads": shape.threads,
+            "downloads": idp.downloads,
+            **load.figures(),
+            "cpu_ms_per_request": round(cpu * 1000 / plan.requests, 2),
+            "peak_rss_mib": [round(peak_rss(worker) / MIB, 1) for worker in workers],
+        }
+        if not is_attack_run(run, plan):
+            return run, None
+        before = idp.downloads
+        attack_tokens = [
+            idp.mint_token(sub=SUBJECT, kid=f"made-up-{secrets.token_hex(8)}")
+            for _ in range(plan.attack_requests)
+        ]
+        attack = send_load(
+            stack.server.url,
+            attack_tokens,
+            plan.attack_requests,
+            401,
+            plan.clients,
+            shared,
+        )
+        attacked = {
+            "strategy": strategy.id,
+            "workers": shape.workers,
+            "requests": attack.requests,
+            "downloads": idp.downloads - before,
+            "errors": attack.errors,
+            "seconds": round(attack.seconds, 2),
+        }
+        return run, attacked
+
+
+@dataclass(frozen=True)
+class Load:
+    """What Locust saw: each answer's time, and the answers that were not expected."""
+
+    requests: int
+    errors: int
+    seconds: float  # from the first request sent to the last answer
+    latencies_ms: list[float]
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+            "requests_per_second": round(self.requests / self.seconds, 1),
+            "p50_ms": round(percentile(self.latencies_ms, 50), 1),
+            "p95_ms": round(percentile(self.latencies_ms, 95), 1),
+            "p99_ms": round(percentile(self.latencies_ms, 99), 1),
+        }
+
+
+def send_load(
+    url: str,
+    tokens: list[str],
+    requests: int,
+    expected_status: int,
+    clients: int,
+    shared: Shared,
+) -> Load:
+    """``requests`` GETs from ``clients`` Locust users at once, the tokens in turn."""
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+        tokens_file, results_file = Path(folder, "tokens"), Path(folder, "answers")
+        tokens_file.write_text("\n".join(tokens))
+        env = {
+            **os.environ,
+            **shared.python_env(),
+            "TUTORIAL_BENCH_TOKENS": str(tokens_file),
+            "TUTORIAL_BENCH_REQUESTS": str(requests),
+            "TUTORIAL_BENCH_EXPECTED_STATUS": str(expected_status),
+            "TUTORIAL_BENCH_RESULTS": str(results_file),
+        }
+        command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
+        command += ["--headless", "--host", url, "--users", str(clients)]
+        # Every client at once: a cold start is many requests arriving together.
+        command += ["--spawn-rate", str(clients * 1000), "--only-summary"]
+        command += ["--run-time", f"{LOAD_DEADLINE_SECONDS}s", "--loglevel", "ERROR"]
+        command += ["--exit-code-on-error", "0"]
+        locust = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=LOAD_DEADLINE_SECONDS + 60,
+        )
+        if not results_file.exists():
+            raise AssertionError(
+                f"Locust did not finish its {requests} requests to {url} "
+                f"(exit code {locust.returncode}):\n{locust.stderr[-3000:]}"
+            )
+        answers = json.loads(results_file.read_text())
+    first_sent = min(sent for sent, _, _ in answers)
+    last_answer = max(sent + taken / 1000 for sent, taken, _ in answers)
+    return Load(
+        requests=len(answers),
+        errors=sum(1 for _, _, expected in answers if not expected),
+        seconds=last_answer - first_sent,
+        latencies_ms=[taken for _, taken, _ in answers],
+    )
+
+
+def worker_processes(server: RunningServer) -> list[Any]:
+    """gunicorn's workers, as ``psutil.Process`` objects."""
+    import psutil
+
+    return psutil.Process(server.process.pid).children()
+
+
+def cpu_seconds(processes: list[Any]) -> float:
+    """User and system time the processes have used so far."""
+    total = 0.0
+    for process in processes:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def peak_rss(process: Any) -> int:
+    """The most memory the process has held, in bytes.
+
+    Linux keeps the high-water mark (``VmHWM``); elsewhere the RSS right now.
+    """
+    status = Path(f"/proc/{process.pid}/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return process.memory_info().rss
+
+
+# -- what the results say about the run ------------------------------------------------
+
+
+def machine(load_at_start: tuple[float, float, float]) -> dict[str, Any]:
+    import psutil
+
+    return {
+        "system": platform.platform(terse=True),
+        "processor": processor_name(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 1024**3, 1),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(load, 2) for load in load_at_start],
+        "load_average_at_end": [round(load, 2) for load in os.getloadavg()],
+    }
+
+
+def processor_name() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def versions(redis_version: str) -> dict[str, str]:
+    packages = ["django", "djangorestframework", "pyjwt", "cryptography"]
+    packages += ["redis", "gunicorn", "locust"]
+    return {name: metadata.version(name) for name in packages} | {
+        "redis_server": redis_version
+    }
+
+
+def redis_server_version(url: str) -> str:
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("server")
+    finally:
+        client.close()
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}"
+    return f"Redis {info['redis_version']}"
+
+
+def plan_figures(plan: Plan) -> dict[str, Any]:
+    figures = asdict(plan)
+    del figures["quick"]
+    return figures
+
+
+# -- progress --------------------------------------------------------------------------
+
+
+class Progress:
+    """Where a long run is: a bar redrawn in place on a terminal, else a line a task."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done_count = 0
+        self.started = time.monotonic()
+        self.on_terminal = sys.stderr.isatty()
+
+    def next(self, task: str) -> None:
+        elapsed = int(time.monotonic() - self.started)
+        count = f"{self.done_count}/{self.total}"
+        clock = f"{elapsed // 60}:{elapsed % 60:02d}"
+        if self.on_terminal:
+            filled = PROGRESS_WIDTH * self.done_count // self.total
+            bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
+            # \x1b[K clears what a longer task name left on the line.
+            sys.stderr.write(f"\r[{bar}] {count} {clock}  {task}\x1b[K")
+        else:
+            sys.stderr.write(f"[{count} {clock}] {task}\n")
+        sys.stderr.flush()
+        self.done_count += 1
+
+    def done(self) -> None:
+        self.done_count = self.total
+        self.next("done")
+        if self.on_terminal:
+            sys.stderr.write("\n")
+
+
+# -- files -----------------------------------------------------------------------------
+
+
+def write_results(results: dict[str, Any], output_dir: Path) -> tuple[Path, Path]:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    results_path = output_dir / RESULTS_NAME
+    results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results_path, write_page(results, output_dir)
+
+
+def write_page(results: dict[str, Any], output_dir: Path) -> Path:
+    page_path = output_dir / PAGE_NAME
+    page_path.write_text(render_page(results), encoding="utf-8")
+    return page_path
+
+
+# -- command line ----------------------------------------------------------------------
+
+
+def add_bench_command(commands: argparse._SubParsersAction) -> None:
+    """``tutorial bench [--quick]``."""
+    command = commands.add_parser(
+        "bench",
+        help="the benchmarks page's numbers, as JSON and as the page",
+        description="Measure every way of finding the signing key (step 00, "
+        "PyJWT's default, the steps from 03 on, the keys loaded at start-up) "
+        "side by side: the hot path in process, a gunicorn fleet over HTTP under "
+        "Locust, an attack with random kids, memory. Writes benchmarks.json and "
+        "benchmarks.md to docs/ (or --output-dir). The full run takes about half "
+        "an hour; --quick, a minute or two.",
+    )
+    command.add_argument(
+        "--quick",
+        action="store_true",
+        help="4 workers only, no provider latency, small loads: every figure, fast",
+    )
+    command.add_argument(
+        "--requests",
+        metavar="N",
+        type=at_least(16),
+        help=f"requests per fleet run (default {FULL_PLAN.requests}, "
+        f"--quick {QUICK_PLAN.requests})",
+    )
+    command.add_argument(
+        "--attack-requests",
+        metavar="N",
+        type=at_least(1),
+        help=f"tokens with random kids (default {FULL_PLAN.attack_requests}, "
+        f"--quick {QUICK_PLAN.attack_requests})",
+    )
+    command.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        type=Path,
+        default=OUTPUT_DIR,
+        help="where benchmarks.json and benchmarks.md go (default: docs/)",
+    )
+    command.add_argument(
+        "--page-only",
+        action="store_true",
+        help="measure nothing: write benchmarks.md again from benchmarks.json",
+    )
+    command.set_defaults(command=run_bench_command)
+
+
+def run_bench_command(args: argparse.Namespace) -> int:
+    if args.page_only:
+        return rewrite_page(args.output_dir)
+    plan = QUICK_PLAN if args.quick else FULL_PLAN
+    plan = replace(
+        plan,
+        requests=args.requests or plan.requests,
+        attack_requests=args.attack_requests or plan.attack_requests,
+    )
+    try:
+        results = run_bench(plan)
+    except KeyboardInterrupt:
+        print("\nStopped: the servers the bench started are stopped.", file=sys.stderr)
+        return 130
+    except (MissingBenchTools, RedisUnavailable) as error:
+        print(error, file=sys.stderr)
+        return 1
+    except AssertionError as error:  # a server that did not start: its log says why
+        print(f"\nThe bench could not measure: {error}", file=sys.stderr)
+        return 1
+    results["command"] = bench_command_line(args)
+    results_path, page_path = write_results(results, args.output_dir)
+    print(f"Wrote {shown(results_path)} and {shown(page_path)}.")
+    return 0
+
+
+def rewrite_page(output_dir: Path) -> int:
+    results_path = output_dir / RESULTS_NAME
+    try:
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        print(
+            f"Cannot read {shown(results_path)} ({error}): run `uv run tutorial "
+            "bench` to measure first.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"Wrote {shown(write_page(results, output_dir))}.")
+    return 0
+
+
+def bench_command_line(args: argparse.Namespace) -> str:
+    words = ["uv run tutorial bench"]
+    if args.quick:
+        words.append("--quick")
+    if args.requests:
+        words.append(f"--requests {args.requests}")
+    if args.attack_requests:
+        words.append(f"--attack-requests {args.attack_requests}")
+    return " ".join(words)
+
+
+def shown(path: Path) -> str:
+    path = path.resolve()
+    return str(
+        path.relative_to(REPOSITORY) if path.is_relative_to(REPOSITORY) else path
+    )
