@@ -1,8 +1,9 @@
 """``docs/benchmarks.md``, written from the results of ``tutorial bench``.
 
-Every number and every sentence that compares strategies is computed from the
-results, so the page says only what the run measured. Edit this module, then
-``uv run tutorial bench --page-only`` writes the page again without measuring.
+Every number on the page, and every sentence that compares strategies, is computed
+from the results, so the page says only what the run measured. To change the text,
+edit this module and run ``uv run tutorial bench --page-only``: it writes the page
+again from ``docs/benchmarks.json`` without measuring anything.
 """
 
 from __future__ import annotations
@@ -11,12 +12,24 @@ from typing import Any
 
 FLOOR = "floor"
 STEP_00 = "00-starting-point"
+PYJWT_DEFAULT = "pyjwt-default"
+# How the page names what the JSON calls by its package name.
+SHOWN_NAMES = {
+    "django": "Django",
+    "djangorestframework": "DRF",
+    "pyjwt": "PyJWT",
+    "cryptography": "cryptography",
+    "redis": "redis-py",
+    "gunicorn": "gunicorn",
+    "locust": "Locust",
+}
 
 
 def render_page(results: dict[str, Any]) -> str:
     page = Page(results)
     sections = [
         page.introduction(),
+        page.in_short(),
         page.strategies_section(),
         page.hot_path_section(),
         page.fleet_section(),
@@ -29,28 +42,33 @@ def render_page(results: dict[str, Any]) -> str:
 
 
 class Page:
+    """The page's sections, each from the results."""
+
     def __init__(self, results: dict[str, Any]) -> None:
         self.results = results
         self.plan = results["plan"]
         self.strategies = results["strategies"]
+        self.ids = [strategy["id"] for strategy in self.strategies]
         self.labels = {s["id"]: s["label"] for s in self.strategies}
-        self.last_step = [s for s in self.strategies if s["id"][:2].isdigit()][-1]
+        steps = [s["id"] for s in self.strategies if s["id"] == s["step"]]
+        self.last_step = steps[-1]
+        self.attack_shape = self.plan["attack_shape"]
+        self.top_latency = max(self.plan["latencies_ms"])
+        self.hot = {row["strategy"]: row for row in results["hot_path"]}
+        self.attack = {row["strategy"]: row for row in results["attack"]}
 
-    # -- the sections --------------------------------------------------------
+    # -- the sections ------------------------------------------------------------------
 
     def introduction(self) -> str:
-        machine, versions = self.results["machine"], self.results["versions"]
+        machine = self.results["machine"]
         kind = "A quick run" if self.results["quick"] else "A full run"
-        load_start = ", ".join(f"{x:g}" for x in machine["load_average_at_start"])
-        load_end = ", ".join(f"{x:g}" for x in machine["load_average_at_end"])
-        libraries = ", ".join(f"{name} {version}" for name, version in versions.items())
+        command = self.results.get("command", "uv run tutorial bench")
         quick_note = ""
         if self.results["quick"]:
             quick_note = (
-                "\n\n    `--quick` measures every figure on a small load, with 4 "
-                "workers and no provider latency only: enough to see the "
-                "differences, not to quote them. `uv run tutorial bench` measures "
-                "them all."
+                "\n\n    `--quick` measures every figure on a small load, with "
+                f"{shape_name(self.attack_shape)} and the provider answering at "
+                "once: enough to see the differences, not to quote them."
             )
         return f"""
 # Benchmarks
@@ -60,8 +78,8 @@ text, edit tutorial/bench_page.py and run `uv run tutorial bench --page-only`. -
 
 Every way this tutorial finds the identity provider's signing key, measured side
 by side in one run on one machine: the time one request's authentication takes,
-what a gunicorn fleet does from a cold start, what an attack with made-up key ids
-costs, and how much memory each worker holds.
+what a gunicorn fleet does from a cold start, what tokens with made-up key ids
+cost, and how much memory each worker holds.
 
 Absolute numbers depend on the machine, and on whatever else it was doing; the
 ratios between strategies, measured side by side in the same run, are the point.
@@ -69,149 +87,146 @@ Run the bench on your own machine to get your own.
 
 !!! info "This run"
 
-    {kind} on {self.results["date"][:10]}, {self.results["minutes"]:g} minutes:
-    `{self.results.get("command", "uv run tutorial bench")}`.
-    {machine["system"]}, {machine["processor"]}, {machine["cpus"]} CPUs,
-    {machine["memory_gib"]:g} GiB; load average {load_start} at the start and
-    {load_end} at the end. Python {machine["python"]}, {libraries}.{quick_note}
+    {kind} on {self.results["date"][:10]}, {minutes(self.results["minutes"])},
+    `{command}`. {machine["system"]}, {machine["processor"]},
+    {machine["cpus"]} CPUs, {machine["memory_gib"]:g} GiB of memory; load average
+    {load(machine["load_average_at_start"])} at the start and
+    {load(machine["load_average_at_end"])} at the end. Python {machine["python"]},
+    {self.versions()}.{quick_note}
+"""
+
+    def in_short(self) -> str:
+        shape, latency = self.attack_shape, self.top_latency
+        step_00 = self.fleet_run(STEP_00, shape, latency)
+        last = self.fleet_run(self.last_step, shape, latency)
+        floor = self.fleet_run(FLOOR, shape, latency)
+        last_label = self.labels[self.last_step]
+        findings = [
+            f"With {shape_name(shape)} and the provider answering after {latency} "
+            f"ms, {self.plan['requests']:,} requests from a cold start made "
+            f"{count(step_00['downloads'], 'JWKS download')} in step 00 and "
+            f"{count(last['downloads'], 'download')} in {last_label}.",
+            f"{sentence(last_label)} served {times(ratio(last, floor))} the floor's "
+            f"requests per second there, and {times(ratio(last, step_00))} step "
+            "00's.",
+            f"Authenticating one request in process, {last_label} took "
+            f"{times(self.hot[self.last_step]['ratio_to_floor'])} the floor's time, "
+            f"step 00 {times(self.hot[STEP_00]['ratio_to_floor'])}.",
+            f"{self.attack_shape_sentence()}",
+        ]
+        return f"""
+## In short
+
+{bullets(findings)}
 """
 
     def strategies_section(self) -> str:
         rows = [[f"**{s['label']}**", s["how"]] for s in self.strategies]
-        last = self.last_step["id"]
         return f"""
 ## The strategies
 
 {table(["strategy", "how it finds the key"], rows, "ll")}
 
-The steps are those present when the bench ran, up to `{last}`; a step added
-since is measured by running the bench again. Steps 01 and 02 are left out: they
-find the key exactly as step 00 does (01 configures Redis without using it for
-the keys, 02 logs each download). PyJWT's default and the floor are not steps: the
-bench runs them on step 00's project with another authenticator
-(`tutorial/bench_pyjwt_default.py`, `tutorial/bench_floor.py`), so that the
-header, the decoding and the 401s are the steps' own.
+The steps are those in the repository when the bench ran, up to
+`{self.last_step}`; a step added since is measured by running the bench again.
+Steps 01 and 02 are left out: they find the key exactly as step 00 does (01
+configures Redis without using it for the keys, 02 logs each download). PyJWT's
+default and the floor are not steps: the bench runs them on step 00's project with
+another authentication class (`tutorial/bench_pyjwt_default.py`,
+`tutorial/bench_floor.py`), so that reading the header, decoding the token and
+answering 401 are the steps' own code; only the way to the key differs.
 """
 
     def hot_path_section(self) -> str:
-        hot = {row["strategy"]: row for row in self.results["hot_path"]}
         rows = [
             [
-                self.labels[s["id"]],
-                f"{hot[s['id']]['median_us']:,.0f} µs",
-                f"{hot[s['id']]['p95_us']:,.0f} µs",
-                times(hot[s["id"]]["ratio_to_floor"]),
+                self.labels[name],
+                f"{self.hot[name]['median_us']:,.0f} µs",
+                f"{self.hot[name]['p95_us']:,.0f} µs",
+                times(self.hot[name]["ratio_to_floor"]),
             ]
-            for s in self.strategies
+            for name in self.ids
         ]
-        samples = hot[FLOOR]["samples"]
-        ratios = [hot[s["id"]]["ratio_to_floor"] for s in self.strategies]
         chart = bar_chart(
             "Authentication time, relative to the floor",
-            [self.labels[s["id"]] for s in self.strategies],
+            [self.labels[name] for name in self.ids],
             "× the floor's median",
-            ratios,
+            [self.hot[name]["ratio_to_floor"] for name in self.ids],
         )
-        findings = [
-            f"Step 00 takes {times(hot[STEP_00]['ratio_to_floor'])} the floor's "
-            "time: each request downloads and parses the JWKS.",
-            f"{self.sentence_label(self.last_step['id'])} takes "
-            f"{times(hot[self.last_step['id']]['ratio_to_floor'])} the floor's time "
-            f"and PyJWT's default {times(hot['pyjwt-default']['ratio_to_floor'])}.",
-        ]
         return f"""
 ## The hot path: authenticating one request
 
 The time DRF takes to authenticate one request, in one process and without HTTP:
-the authenticator built as DRF builds it for each request, the header read, the
-key found, the token decoded. Each strategy runs in a process of its own, against
-the same Redis and provider (answering at once); {samples:,} timings each, taken
-{self.plan["hot_batch"]} at a time and in turns, so that every strategy shares the
-machine's good and bad moments.
+the authentication class built as DRF builds it, once per request, then the header
+read, the key found and the token decoded. Each strategy runs in a process of its
+own, against the same Redis and the same provider, answering at once;
+{self.hot[FLOOR]["samples"]:,} timings each, taken {self.plan["hot_batch"]} at a
+time and in turns, so that every strategy shares the machine's good and bad
+moments.
 
 {table(["strategy", "median", "p95", "median × the floor"], rows, "lrrr")}
 
 {chart}
 
-{bullets(findings)}
+{bullets(self.hot_path_findings())}
 """
 
     def fleet_section(self) -> str:
-        shapes = self.plan["shapes"]
-        attack_shape = self.plan["attack_shape"]
         parts = [
             f"""
 ## The fleet over HTTP
 
-Each strategy under gunicorn, started cold (fresh workers, nothing cached in
-Redis), with a real Redis and the local provider answering after 0 ms or 100 ms;
+Each strategy under gunicorn, started cold: fresh workers, nothing cached in Redis.
+A real Redis, and the local provider answering after
+{" or ".join(f"{latency} ms" for latency in self.plan["latencies_ms"])}.
 {self.plan["requests"]:,} requests from {self.plan["clients"]} clients at once,
-sent by Locust running on the same machine. The provider counts the JWKS
-downloads.
+sent by Locust. The provider counts the JWKS downloads.
 
 ### JWKS downloads from a cold start
 """
         ]
         for latency in self.plan["latencies_ms"]:
-            headers = ["strategy"] + [shape_name(shape) for shape in shapes]
-            rows = [
-                [self.labels[s["id"]]]
-                + [
-                    f"{self.fleet_run(s['id'], shape, latency)['downloads']:,}"
-                    for shape in shapes
-                ]
-                for s in self.strategies
-            ]
-            parts.append(f"Provider answering after {latency} ms:\n")
-            parts.append(table(headers, rows, "l" + "r" * len(shapes)) + "\n")
-            parts.append(self.downloads_chart(latency) + "\n")
-        parts.append(bullets(self.download_findings()) + "\n")
-        parts.append(f"### Throughput and latency at {shape_name(attack_shape)}\n")
+            parts.append(self.downloads_table(latency))
+            if len(self.single_threaded_shapes()) > 1:
+                parts.append(self.downloads_chart(latency))
+        parts.append(bullets(self.download_findings()))
+        parts.append(f"### Throughput and latency, {shape_name(self.attack_shape)}")
         for latency in self.plan["latencies_ms"]:
-            parts.append(self.throughput_table(attack_shape, latency) + "\n")
-            parts.append(self.throughput_chart(attack_shape, latency) + "\n")
-        parts.append(bullets(self.throughput_findings(attack_shape)) + "\n")
+            parts.append(self.throughput_table(latency))
+            parts.append(self.throughput_chart(latency))
+        parts.append(bullets(self.throughput_findings()))
         parts.append(self.every_run())
-        return "\n".join(parts)
+        return "\n\n".join(part.strip("\n") for part in parts)
 
     def attack_section(self) -> str:
-        attack = {row["strategy"]: row for row in self.results["attack"]}
         rows = [
             [
-                self.labels[s["id"]],
-                f"{attack[s['id']]['requests']:,}",
-                f"{attack[s['id']]['downloads']:,}",
-                f"{attack[s['id']]['errors']:,}",
-                f"{attack[s['id']]['seconds']:g} s",
+                self.labels[name],
+                f"{self.attack[name]['requests']:,}",
+                f"{self.attack[name]['downloads']:,}",
+                f"{self.attack[name]['errors']:,}",
+                f"{self.attack[name]['seconds']:g} s",
             ]
-            for s in self.strategies
+            for name in self.ids
         ]
-        shape = self.plan["attack_shape"]
-        most = max(self.strategies, key=lambda s: attack[s["id"]]["downloads"])
-        named = {STEP_00, "pyjwt-default", self.last_step["id"], most["id"]}
-        findings = [
-            f"{self.sentence_label(s['id'])}: "
-            f"{count(attack[s['id']]['downloads'], 'download')} for "
-            f"{attack[s['id']]['requests']:,} made-up kids."
-            for s in self.strategies
-            if s["id"] in named
-        ]
+        headers = ["strategy", "tokens", "JWKS downloads", "answers not 401", "took"]
         return f"""
 ## Under attack: tokens with made-up key ids
 
-Right after its fleet run ({shape_name(shape)}, provider answering at once), each
-fleet gets {self.plan["attack_requests"]:,} well-formed tokens whose `kid` no key
-has, from {self.plan["clients"]} clients at once. Every answer should be a 401; a
-strategy that looks past its cache for an unknown `kid` downloads the JWKS again,
-and an attacker chooses how often.
+Right after its fleet run ({shape_name(self.attack_shape)}, the provider answering
+at once), each fleet gets {self.plan["attack_requests"]:,} well-formed tokens whose
+`kid` no published key has, from {self.plan["clients"]} clients at once. Every
+answer should be a 401. A strategy that looks past its cache for an unknown `kid`
+downloads the JWKS again, as often as an attacker likes unless something limits it.
 
-{table(["strategy", "tokens", "JWKS downloads", "not 401", "took"], rows, "lrrrr")}
+{table(headers, rows, "lrrrr")}
 
-{bullets(findings)}
+{bullets(self.attack_findings())}
 
-A cooldown (30 seconds in step 05 for the whole fleet, and in PyJWT's client for
-each process) allows one refresh per period: an attack that lasts longer than the
-cooldown gets one more download per period.
+From step 05 on, a refresh past the cache happens at most once per
+`JWKS_MIN_REFRESH_SECONDS` (30 by default) for the whole fleet; PyJWT's client
+refreshes at most once per 30 seconds in each process, counted from its last
+download. An attack that lasts longer gets one more download per period.
 """
 
     def memory_section(self) -> str:
@@ -225,13 +240,12 @@ cooldown gets one more download per period.
                     f"{max(peaks):.0f} MiB",
                 ]
             )
-        shape = self.plan["attack_shape"]
         return f"""
 ## Memory
 
-The peak resident memory of each worker (Linux's high-water mark, `VmHWM`) at the
-end of the fleet run with {shape_name(shape)} and the provider answering at once:
-Python, Django, DRF, PyJWT and the cached keys.
+The peak resident memory of each worker at the end of the fleet run with
+{shape_name(self.attack_shape)} and the provider answering at once: Python,
+Django, DRF, PyJWT, the Redis client where there is one, and the keys.
 
 {table(["strategy", "smallest worker", "largest worker"], rows, "lrr")}
 """
@@ -247,47 +261,138 @@ The full run, which rewrites `docs/benchmarks.json` and this page:
 uv run tutorial bench
 ```
 
-A quick look (a minute or two), into a folder of your own so that this page stays
-as it is:
+A quick look, in a minute or two, into a folder of your own so that this page
+stays as it is (open `/tmp/jwks-bench/benchmarks.md` afterwards):
 
 ```sh
 # Not run by the tests: tests/test_bench.py runs it, on a smaller load.
 uv run tutorial bench --quick --output-dir /tmp/jwks-bench
 ```
 
-The options, and how long each part takes:
+The bench starts everything it measures on free ports: Redis (unless `REDIS_URL`
+names one), the provider, gunicorn. It stops it all when it ends, Ctrl-C included,
+and deletes the keys it wrote to Redis, all under a prefix of its own. Its options:
 
 ```sh
 uv run tutorial bench --help
 ```
 
 ```text title="What you should see"
-usage: tutorial bench [-h] [--quick] [--requests N] [--attack-requests N]
+usage: tutorial bench [-h] [--quick] ...
 ...
+--requests N ...
+--attack-requests N ...
+--output-dir DIR ...
+--page-only ...
 ```
-
-The bench starts everything it measures (Redis, unless `REDIS_URL` names one; the
-provider; gunicorn) on free ports, and stops it all when it ends, Ctrl-C included.
-It writes to Redis only under a key prefix of its own, and deletes those keys.
 """
 
     def method_section(self) -> str:
         return """
 ## How it is measured
 
-- **Downloads**: JWKS requests the provider served, from the moment the fleet
-  started (the floor downloads once per worker, at start-up).
-- **Requests per second**: requests divided by the time from the first request
-  sent to the last answer. **p50, p95, p99**: of each request's time as Locust saw
-  it. **Errors**: answers other than 200 (other than 401 under attack).
+- **JWKS downloads**: requests for the JWKS that the provider served, from the
+  moment the fleet started. The floor downloads once per worker, at start-up.
+- **Requests per second**: the requests, divided by the time from the first
+  request sent to the last answer. **p50, p95, p99**: percentiles of each
+  request's time, as Locust saw it. **Errors**: answers other than 200, or no
+  answer (under attack: other than 401).
 - **CPU per request**: the user and system time gunicorn's workers used during
-  the load, divided by the requests; Redis, the provider and Locust not counted.
+  the load, divided by the requests. Redis, the provider and Locust are not
+  counted.
+- **Peak memory**: Linux's high-water mark of each worker's resident memory
+  (`VmHWM`); elsewhere, the resident memory at the end of the run.
+- **From a cold start** means no JWKS anywhere, not cold processes: every worker
+  has answered one request without a token before the load starts, so that
+  importing Django is not measured. What a worker imports on first use, such as
+  the Redis client, is.
+- Python's bytecode cache is on for every process, in a folder of the run's own,
+  so that no strategy pays for compiling the modules it imports first.
 - Everything runs on one machine: Locust, Redis and the provider take their share
-  of the processors, alike for every strategy.
-- `tutorial/bench.py` runs it all; `tutorial/bench_page.py` writes this page.
+  of its processors, alike for every strategy.
+- `tutorial/bench.py` measures; `tutorial/bench_page.py` writes this page.
 """
 
-    # -- pieces ---------------------------------------------------------------
+    # -- findings: sentences computed from the numbers ---------------------------------
+
+    def hot_path_findings(self) -> list[str]:
+        ratios = {name: self.hot[name]["ratio_to_floor"] for name in self.ids}
+        later_steps = [
+            name for name in self.ids if name not in {STEP_00, PYJWT_DEFAULT, FLOOR}
+        ]
+        findings = [
+            f"Step 00 took {times(ratios[STEP_00])} the floor's time: each request "
+            "downloads the JWKS and parses it.",
+            f"PyJWT's default took {times(ratios[PYJWT_DEFAULT])} the floor's time.",
+        ]
+        if later_steps:
+            low = min(ratios[name] for name in later_steps)
+            high = max(ratios[name] for name in later_steps)
+            findings.append(
+                f"Steps {later_steps[0][:2]} to {later_steps[-1][:2]}: "
+                f"{span_of_times(low, high)} the floor's time."
+            )
+        return findings
+
+    def download_findings(self) -> list[str]:
+        findings = []
+        shape = self.attack_shape
+        for latency in self.plan["latencies_ms"]:
+            runs = {name: self.fleet_run(name, shape, latency) for name in self.ids}
+            others = [runs[name]["downloads"] for name in self.ids if name != STEP_00]
+            findings.append(
+                f"{shape_name(shape)}, provider at {latency} ms: step 00 "
+                f"downloaded the JWKS {runs[STEP_00]['downloads']:,} times for "
+                f"{runs[STEP_00]['requests']:,} requests; every other strategy "
+                f"{span(min(others), max(others))} times."
+            )
+        return findings
+
+    def throughput_findings(self) -> list[str]:
+        findings = []
+        for latency in self.plan["latencies_ms"]:
+            runs = {
+                name: self.fleet_run(name, self.attack_shape, latency)
+                for name in self.ids
+            }
+            floor, step_00 = runs[FLOOR], runs[STEP_00]
+            findings.append(
+                f"Provider at {latency} ms: {self.labels[self.last_step]} served "
+                f"{times(ratio(runs[self.last_step], floor))} the floor's requests "
+                f"per second and {times(ratio(runs[self.last_step], step_00))} "
+                f"step 00's; step 00 {times(ratio(step_00, floor))} the floor's."
+            )
+        return findings
+
+    def attack_findings(self) -> list[str]:
+        downloaded = [name for name in self.ids if self.attack[name]["downloads"]]
+        none = [name for name in self.ids if not self.attack[name]["downloads"]]
+        findings = []
+        if downloaded:
+            findings.append(
+                "Downloaded during the attack: "
+                + ", ".join(
+                    f"{self.labels[name]} ({self.attack[name]['downloads']:,})"
+                    for name in downloaded
+                )
+                + "."
+            )
+        if none:
+            findings.append(
+                "No download: " + ", ".join(self.labels[name] for name in none) + "."
+            )
+        return findings
+
+    def attack_shape_sentence(self) -> str:
+        step_00 = self.attack[STEP_00]
+        last = self.attack[self.last_step]
+        return (
+            f"{step_00['requests']:,} tokens with made-up key ids cost step 00 "
+            f"{count(step_00['downloads'], 'download')} and "
+            f"{self.labels[self.last_step]} {count(last['downloads'], 'download')}."
+        )
+
+    # -- tables and charts -------------------------------------------------------------
 
     def fleet_run(
         self, strategy: str, shape: dict[str, int], latency: int
@@ -302,132 +407,105 @@ It writes to Redis only under a key prefix of its own, and deletes those keys.
                 return run
         raise KeyError(f"no fleet run of {strategy} for {shape} at {latency} ms")
 
-    def sentence_label(self, strategy: str) -> str:
-        label = self.labels[strategy]
-        return label[0].upper() + label[1:]
-
     def single_threaded_shapes(self) -> list[dict[str, int]]:
         return [shape for shape in self.plan["shapes"] if shape["threads"] == 1]
 
+    def downloads_table(self, latency: int) -> str:
+        shapes = self.plan["shapes"]
+        rows = [
+            [self.labels[name]]
+            + [
+                f"{self.fleet_run(name, shape, latency)['downloads']:,}"
+                for shape in shapes
+            ]
+            for name in self.ids
+        ]
+        headers = ["strategy"] + [shape_name(shape) for shape in shapes]
+        return (
+            f"Provider answering after {latency} ms, JWKS downloads for "
+            f"{self.plan['requests']:,} requests:\n\n"
+            + table(headers, rows, "l" + "r" * len(shapes))
+        )
+
     def downloads_chart(self, latency: int) -> str:
         shapes = self.single_threaded_shapes()
-        charted = [s for s in self.strategies if s["id"] != STEP_00]
         lines = [
             (
-                self.labels[s["id"]],
-                [
-                    self.fleet_run(s["id"], shape, latency)["downloads"]
-                    for shape in shapes
-                ],
+                self.labels[name],
+                [self.fleet_run(name, shape, latency)["downloads"] for shape in shapes],
             )
-            for s in charted
+            for name in self.ids
+            if name != STEP_00
         ]
         return line_chart(
-            f"JWKS downloads against workers, provider at {latency} ms "
-            "(step 00: one per request, left out)",
+            f"JWKS downloads, provider at {latency} ms (step 00 left out)",
             "gunicorn workers",
             [str(shape["workers"]) for shape in shapes],
             "JWKS downloads",
             lines,
         )
 
-    def download_findings(self) -> list[str]:
-        findings = []
-        requests = self.plan["requests"]
-        for latency in self.plan["latencies_ms"]:
-            for shape in self.plan["shapes"]:
-                if shape != self.plan["attack_shape"]:
-                    continue
-                step_00 = self.fleet_run(STEP_00, shape, latency)["downloads"]
-                others = {
-                    s["id"]: self.fleet_run(s["id"], shape, latency)["downloads"]
-                    for s in self.strategies
-                    if s["id"] != STEP_00
-                }
-                fewest, most = min(others.values()), max(others.values())
-                findings.append(
-                    f"At {shape_name(shape)}, provider at {latency} ms: step 00 "
-                    f"downloaded the JWKS {step_00:,} times for {requests:,} "
-                    f"requests; every other strategy from {fewest} to {most} times."
-                )
-        return findings
-
-    def throughput_table(self, shape: dict[str, int], latency: int) -> str:
-        floor = self.fleet_run(FLOOR, shape, latency)["requests_per_second"]
-        rows = []
-        for s in self.strategies:
-            run = self.fleet_run(s["id"], shape, latency)
-            rows.append(
-                [
-                    self.labels[s["id"]],
-                    f"{run['requests_per_second']:,.0f}",
-                    times(run["requests_per_second"] / floor),
-                    f"{run['p50_ms']:,.0f} ms",
-                    f"{run['p95_ms']:,.0f} ms",
-                    f"{run['p99_ms']:,.0f} ms",
-                    f"{run['errors']:,}",
-                    f"{run['cpu_ms_per_request']:.1f} ms",
-                ]
-            )
+    def throughput_table(self, latency: int) -> str:
+        runs = {
+            name: self.fleet_run(name, self.attack_shape, latency) for name in self.ids
+        }
+        rows = [
+            [
+                self.labels[name],
+                f"{runs[name]['requests_per_second']:,.0f}",
+                times(ratio(runs[name], runs[FLOOR])),
+                f"{runs[name]['p50_ms']:,.0f} ms",
+                f"{runs[name]['p95_ms']:,.0f} ms",
+                f"{runs[name]['p99_ms']:,.0f} ms",
+                f"{runs[name]['errors']:,}",
+                f"{runs[name]['cpu_ms_per_request']:.1f} ms",
+            ]
+            for name in self.ids
+        ]
         headers = ["strategy", "requests/s", "× the floor", "p50", "p95", "p99"]
         headers += ["errors", "CPU per request"]
-        caption = f"Provider answering after {latency} ms:\n\n"
-        return caption + table(headers, rows, "lrrrrrrr")
-
-    def throughput_chart(self, shape: dict[str, int], latency: int) -> str:
-        floor = self.fleet_run(FLOOR, shape, latency)["requests_per_second"]
-        ratios = [
-            round(
-                self.fleet_run(s["id"], shape, latency)["requests_per_second"] / floor,
-                2,
-            )
-            for s in self.strategies
-        ]
-        return bar_chart(
-            f"Requests per second relative to the floor, {shape_name(shape)}, "
-            f"provider at {latency} ms",
-            [self.labels[s["id"]] for s in self.strategies],
-            "× the floor's requests/s",
-            ratios,
+        return f"Provider answering after {latency} ms:\n\n" + table(
+            headers, rows, "lrrrrrrr"
         )
 
-    def throughput_findings(self, shape: dict[str, int]) -> list[str]:
-        findings = []
-        last = self.last_step["id"]
-        for latency in self.plan["latencies_ms"]:
-            floor = self.fleet_run(FLOOR, shape, latency)["requests_per_second"]
-            best = self.fleet_run(last, shape, latency)["requests_per_second"]
-            step_00 = self.fleet_run(STEP_00, shape, latency)["requests_per_second"]
-            findings.append(
-                f"Provider at {latency} ms: {self.labels[last]} served "
-                f"{times(best / floor)} the floor's requests per second, and "
-                f"{times(best / step_00)} step 00's."
-            )
-        return findings
+    def throughput_chart(self, latency: int) -> str:
+        runs = {
+            name: self.fleet_run(name, self.attack_shape, latency) for name in self.ids
+        }
+        return bar_chart(
+            f"Requests per second relative to the floor, provider at {latency} ms",
+            [self.labels[name] for name in self.ids],
+            "× the floor's requests/s",
+            [round(ratio(runs[name], runs[FLOOR]), 2) for name in self.ids],
+        )
 
     def every_run(self) -> str:
         headers = ["strategy", "provider", "gunicorn", "downloads", "requests/s"]
         headers += ["p50", "p95", "p99", "errors", "CPU per request"]
-        rows = []
-        for run in self.results["fleet"]:
-            shape = {"workers": run["workers"], "threads": run["threads"]}
-            rows.append(
-                [
-                    self.labels[run["strategy"]],
-                    f"{run['latency_ms']} ms",
-                    shape_name(shape),
-                    f"{run['downloads']:,}",
-                    f"{run['requests_per_second']:,.0f}",
-                    f"{run['p50_ms']:,.0f} ms",
-                    f"{run['p95_ms']:,.0f} ms",
-                    f"{run['p99_ms']:,.0f} ms",
-                    f"{run['errors']:,}",
-                    f"{run['cpu_ms_per_request']:.1f} ms",
-                ]
-            )
+        rows = [
+            [
+                self.labels[run["strategy"]],
+                f"{run['latency_ms']} ms",
+                shape_name(run),
+                f"{run['downloads']:,}",
+                f"{run['requests_per_second']:,.0f}",
+                f"{run['p50_ms']:,.0f} ms",
+                f"{run['p95_ms']:,.0f} ms",
+                f"{run['p99_ms']:,.0f} ms",
+                f"{run['errors']:,}",
+                f"{run['cpu_ms_per_request']:.1f} ms",
+            ]
+            for run in self.results["fleet"]
+        ]
         rendered = table(headers, rows, "lllrrrrrrr")
         indented = "\n".join("    " + line for line in rendered.splitlines())
-        return f'??? note "Every fleet run"\n\n{indented}\n'
+        return f'??? note "Every fleet run"\n\n{indented}'
+
+    def versions(self) -> str:
+        versions = dict(self.results["versions"])
+        server = versions.pop("redis_server")
+        shown = [f"{SHOWN_NAMES.get(name, name)} {v}" for name, v in versions.items()]
+        return ", ".join(shown) + f", {server}"
 
 
 # -- Markdown and Mermaid --------------------------------------------------------------
@@ -436,8 +514,9 @@ It writes to Redis only under a key prefix of its own, and deletes those keys.
 def table(headers: list[str], rows: list[list[str]], align: str) -> str:
     """A Markdown table; ``align`` has an ``l`` or an ``r`` per column."""
     rule = ["---:" if side == "r" else "---" for side in align]
-    lines = [headers, rule, *rows]
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
+    return "\n".join(
+        "| " + " | ".join(cells) + " |" for cells in [headers, rule, *rows]
+    )
 
 
 def bullets(lines: list[str]) -> str:
@@ -445,12 +524,11 @@ def bullets(lines: list[str]) -> str:
 
 
 def bar_chart(title: str, labels: list[str], y_title: str, values: list[float]) -> str:
-    top = nice_top(max(values))
     return f"""```mermaid
 xychart-beta
     title "{title}"
     x-axis [{", ".join(quoted(label) for label in labels)}]
-    y-axis "{y_title}" 0 --> {top:g}
+    y-axis "{y_title}" 0 --> {axis_top(max(values)):g}
     bar [{", ".join(f"{value:g}" for value in values)}]
 ```"""
 
@@ -462,9 +540,9 @@ def line_chart(
     y_title: str,
     lines: list[tuple[str, list[int]]],
 ) -> str:
-    top = nice_top(max(max(values) for _, values in lines))
+    top = axis_top(max(max(values) for _, values in lines))
     plotted = "\n".join(
-        f"    line {quoted(label)} [{', '.join(str(v) for v in values)}]"
+        f"    line {quoted(label)} [{', '.join(str(value) for value in values)}]"
         for label, values in lines
     )
     return f"""```mermaid
@@ -476,30 +554,56 @@ xychart-beta
 ```"""
 
 
-def nice_top(value: float) -> float:
-    """A round number a little above ``value``, for the top of a chart's axis."""
-    for top in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
-        scale = 10 ** (len(str(int(value))) - 1) if value >= 10 else 1
-        if value * 1.05 <= top * scale:
-            return top * scale
-    return value * 1.1
+def axis_top(value: float) -> float:
+    """A round number above ``value``, for the top of a chart's axis."""
+    scale = 1.0
+    while value >= 10 * scale:
+        scale *= 10
+    for step in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
+        if value * 1.05 <= step * scale:
+            return step * scale
+    return 10 * scale
 
 
 def quoted(label: str) -> str:
     return '"' + label.replace('"', "'") + '"'
 
 
-def times(ratio: float | None) -> str:
-    if ratio is None:
+def ratio(run: dict[str, Any], other: dict[str, Any]) -> float:
+    return run["requests_per_second"] / other["requests_per_second"]
+
+
+def times(value: float | None) -> str:
+    if value is None:
         return "–"
-    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:,.0f}×"
+    return f"{value:.2f}×" if value < 10 else f"{value:,.0f}×"
+
+
+def span_of_times(low: float, high: float) -> str:
+    return times(low) if low == high else f"from {times(low)} to {times(high)}"
+
+
+def span(low: int, high: int) -> str:
+    return f"{low:,}" if low == high else f"from {low:,} to {high:,}"
+
+
+def minutes(value: float) -> str:
+    return f"{value:g} minute" + ("" if value == 1 else "s")
+
+
+def load(averages: list[float]) -> str:
+    return " / ".join(f"{average:.1f}" for average in averages)
+
+
+def sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
 
 
 def shape_name(shape: dict[str, int]) -> str:
     workers = count(shape["workers"], "worker")
-    return (
-        workers if shape["threads"] == 1 else f"{workers} × {shape['threads']} threads"
-    )
+    if shape["threads"] == 1:
+        return workers
+    return f"{workers} × {shape['threads']} threads"
 
 
 def count(number: int, thing: str) -> str:
