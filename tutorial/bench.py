@@ -8,7 +8,7 @@ find the key exactly as step 00 does), and the floor (the keys loaded at start-u
 * the hot path, in process: the time to authenticate one request, each strategy
   in a process of its own (``tutorial.bench_hot_path``), asked in turn;
 * the fleet, over HTTP: each strategy under gunicorn, from a cold start, against a
-  real Redis and the local provider, loaded by Locust (``tutorial.bench_locustfile``);
+  real Redis and the local provider, loaded by Locust (``tutorial.bench_load``);
 * under attack: tokens with random ``kid``s sent to a fleet of 4 workers;
 * memory: the peak RSS of each worker.
 
@@ -55,9 +55,8 @@ FIRST_CACHING_STEP = 3
 FLOOR = "floor"
 PYJWT_DEFAULT = "pyjwt-default"
 CLIENTS = 16
-LOCUSTFILE = Path(__file__).with_name("bench_locustfile.py")
-LOAD_DEADLINE_SECONDS = 1800  # Locust's --run-time: a load that hangs still ends
-STARTUP_SECONDS = 120
+LOAD_DEADLINE_SECONDS = 1800  # tutorial.bench_load's: a load that hangs still ends
+STOP_SECONDS = 10
 SUBJECT = "bench"
 TOKEN_LIFETIME_SECONDS = 4 * 3600
 MIB = 1024 * 1024
@@ -163,20 +162,7 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
     progress = Progress(plan.hot_rounds + fleet_runs)
     with shared_by_the_run() as shared:
         hot_path = measure_hot_paths(chosen, plan, shared, progress)
-        fleet, attack = [], []
-        for latency_ms in plan.latencies_ms:
-            for shape in plan.shapes:
-                for strategy in chosen:
-                    progress.next(
-                        f"fleet, {describe_shape(shape)}, provider {latency_ms} ms: "
-                        f"{strategy.label}"
-                    )
-                    run, attacked = measure_fleet(
-                        strategy, shape, latency_ms, plan, shared
-                    )
-                    fleet.append(run)
-                    if attacked:
-                        attack.append(attacked)
+        fleet, attack = measure_fleets(chosen, plan, shared, progress)
         redis_version = redis_server_version(shared.redis_url)
     progress.done()
     memory = [
@@ -293,9 +279,7 @@ def measure_hot_paths(
             progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
             turn = round_number % len(chosen)
             for strategy in chosen[turn:] + chosen[:turn]:
-                samples[strategy.id] += ask_for_timings(
-                    processes[strategy.id], plan.hot_batch
-                )
+                samples[strategy.id] += processes[strategy.id].ask(str(plan.hot_batch))
     floor_median = statistics.median(samples[FLOOR]) if FLOOR in samples else None
     results = []
     for strategy in chosen:
@@ -315,68 +299,75 @@ def measure_hot_paths(
     return results
 
 
-@dataclass
-class HotPathProcess:
-    strategy: Strategy
-    process: subprocess.Popen[str]
-    log_path: Path
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
 @contextmanager
 def hot_path_process(
     strategy: Strategy, idp: IdentityProvider, token: str, shared: Shared
-) -> Iterator[HotPathProcess]:
+) -> Iterator[Helper]:
     """``python -m tutorial.bench_hot_path`` in the step's folder, once it is warm."""
     env = {
-        **os.environ,
         **provider_env(idp),
         **shared.server_env(strategy, f"hot-{strategy.id}"),
         "TUTORIAL_BENCH_TOKEN": token,
         "TUTORIAL_BENCH_SUB": SUBJECT,
     }
-    descriptor, log_name = tempfile.mkstemp(prefix="bench-hot-path-", suffix=".log")
+    name = f"The hot path of {strategy.label} ({strategy.id})"
+    with helper_process(
+        "tutorial.bench_hot_path", name, strategy.step.path, env
+    ) as hot:
+        yield hot
+
+
+@dataclass
+class Helper:
+    """A process of the bench's own that answers each line it is given with one line."""
+
+    name: str
+    process: subprocess.Popen[str]
+    log_path: Path
+
+    def ask(self, question: str) -> Any:
+        assert self.process.stdin is not None
+        self.process.stdin.write(question + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.read_line())
+
+    def read_line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line:
+            code = self.process.wait(timeout=STOP_SECONDS)
+            log = self.log_path.read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"{self.name} stopped (exit code {code}):\n{log}")
+        return line
+
+
+@contextmanager
+def helper_process(
+    module: str, name: str, cwd: Path, env: dict[str, str]
+) -> Iterator[Helper]:
+    """``python -m <module>`` in ``cwd``, once it says ``ready``; stderr to a log."""
+    descriptor, log_name = tempfile.mkstemp(prefix="bench-", suffix=".log")
     with os.fdopen(descriptor, "w") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tutorial.bench_hot_path"],
-            cwd=strategy.step.path,
-            env=env,
+            [sys.executable, "-m", module],
+            cwd=cwd,
+            env={**os.environ, **env},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,
             start_new_session=True,
         )
-    running = HotPathProcess(strategy, process, Path(log_name))
+    helper = Helper(name, process, Path(log_name))
     try:
-        expect_line(running, "ready")
-        yield running
+        if helper.read_line() != "ready":
+            raise AssertionError(f"{name} did not start")
+        yield helper
     finally:
         if process.stdin:
-            process.stdin.close()
-        stop_process(process, seconds=10)
-        running.log_path.unlink(missing_ok=True)
-
-
-def ask_for_timings(running: HotPathProcess, count: int) -> list[int]:
-    assert running.process.stdin is not None
-    running.process.stdin.write(f"{count}\n")
-    running.process.stdin.flush()
-    return json.loads(expect_line(running))
-
-
-def expect_line(running: HotPathProcess, wanted: str | None = None) -> str:
-    assert running.process.stdout is not None
-    line = running.process.stdout.readline().strip()
-    if not line or (wanted and line != wanted):
-        running.process.wait(timeout=10)
-        raise AssertionError(
-            f"the hot path of {running.strategy.label} ({running.strategy.id}) "
-            f"stopped; its output:\n{running.log_text()}"
-        )
-    return line
+            process.stdin.close()  # end of input: it ends
+        stop_process(process, seconds=STOP_SECONDS)
+        helper.log_path.unlink(missing_ok=True)
 
 
 def percentile(values: list[float] | list[int], wanted: int) -> float:
@@ -389,12 +380,35 @@ def percentile(values: list[float] | list[int], wanted: int) -> float:
 # -- the fleet, over HTTP --------------------------------------------------------------
 
 
+def measure_fleets(
+    chosen: list[Strategy], plan: Plan, shared: Shared, progress: Progress
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every shape at every latency, the strategies in turn; and the attacks."""
+    fleet, attack = [], []
+    with load_sender(shared) as sender:
+        for latency_ms in plan.latencies_ms:
+            for shape in plan.shapes:
+                for strategy in chosen:
+                    progress.next(
+                        f"fleet, {describe_shape(shape)}, provider {latency_ms} ms: "
+                        f"{strategy.label}"
+                    )
+                    run, attacked = measure_fleet(
+                        strategy, shape, latency_ms, plan, shared, sender
+                    )
+                    fleet.append(run)
+                    if attacked:
+                        attack.append(attacked)
+    return fleet, attack
+
+
 def measure_fleet(
     strategy: Strategy,
     shape: Shape,
     latency_ms: int,
     plan: Plan,
     shared: Shared,
+    sender: Helper,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A cold fleet under load; on the attack's shape, the attack after it."""
     idp = IdentityProvider()
@@ -412,7 +426,7 @@ def measure_fleet(
         workers = worker_processes(stack.server)
         cpu_before = cpu_seconds(workers)
         load = send_load(
-            stack.server.url, [token], plan.requests, 200, plan.clients, shared
+            sender, stack.server.url, [token], plan.requests, 200, plan.clients
         )
         cpu = cpu_seconds(workers) - cpu_before
         run = {
@@ -433,12 +447,12 @@ def measure_fleet(
             for _ in range(plan.attack_requests)
         ]
         attack = send_load(
+            sender,
             stack.server.url,
             attack_tokens,
             plan.attack_requests,
             401,
             plan.clients,
-            shared,
         )
         attacked = {
             "strategy": strategy.id,
@@ -472,45 +486,37 @@ class Load:
         }
 
 
+@contextmanager
+def load_sender(shared: Shared) -> Iterator[Helper]:
+    """``python -m tutorial.bench_load``: Locust, ready to send loads."""
+    with helper_process(
+        "tutorial.bench_load", "Locust", REPOSITORY, shared.python_env()
+    ) as sender:
+        yield sender
+
+
 def send_load(
+    sender: Helper,
     url: str,
     tokens: list[str],
     requests: int,
     expected_status: int,
     clients: int,
-    shared: Shared,
 ) -> Load:
     """``requests`` GETs from ``clients`` Locust users at once, the tokens in turn."""
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        tokens_file, results_file = Path(folder, "tokens"), Path(folder, "answers")
-        tokens_file.write_text("\n".join(tokens))
-        env = {
-            **os.environ,
-            **shared.python_env(),
-            "TUTORIAL_BENCH_TOKENS": str(tokens_file),
-            "TUTORIAL_BENCH_REQUESTS": str(requests),
-            "TUTORIAL_BENCH_EXPECTED_STATUS": str(expected_status),
-            "TUTORIAL_BENCH_RESULTS": str(results_file),
-        }
-        command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE)]
-        command += ["--headless", "--host", url, "--users", str(clients)]
-        # Every client at once: a cold start is many requests arriving together.
-        command += ["--spawn-rate", str(clients * 1000), "--only-summary"]
-        command += ["--run-time", f"{LOAD_DEADLINE_SECONDS}s", "--loglevel", "ERROR"]
-        command += ["--exit-code-on-error", "0"]
-        locust = subprocess.run(
-            command,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=LOAD_DEADLINE_SECONDS + 60,
+    order = {
+        "host": url,
+        "tokens": tokens,
+        "requests": requests,
+        "expected_status": expected_status,
+        "clients": clients,
+    }
+    answers = sender.ask(json.dumps(order))
+    if len(answers) < requests:
+        raise AssertionError(
+            f"Locust got {len(answers)} answers of {requests} from {url} within "
+            f"{LOAD_DEADLINE_SECONDS} seconds"
         )
-        if not results_file.exists():
-            raise AssertionError(
-                f"Locust did not finish its {requests} requests to {url} "
-                f"(exit code {locust.returncode}):\n{locust.stderr[-3000:]}"
-            )
-        answers = json.loads(results_file.read_text())
     first_sent = min(sent for sent, _, _ in answers)
     last_answer = max(sent + taken / 1000 for sent, taken, _ in answers)
     return Load(

@@ -180,7 +180,8 @@ Each strategy under gunicorn, started cold: fresh workers, nothing cached in Red
 A real Redis, and the local provider answering after
 {" or ".join(f"{latency} ms" for latency in self.plan["latencies_ms"])}.
 {self.plan["requests"]:,} requests from {self.plan["clients"]} clients at once,
-sent by Locust. The provider counts the JWKS downloads.
+sent by Locust, each client sending its next request as soon as its last one is
+answered. The provider counts the JWKS downloads.
 
 ### JWKS downloads from a cold start
 """
