@@ -59,7 +59,9 @@ def test_the_healthcheck_pings_with_the_password(redis_service):
 @pytest.mark.skipif(not STEPS_WITH_REDIS, reason="no step uses Redis yet")
 @pytest.mark.parametrize("step", STEPS_WITH_REDIS, ids=lambda step: step.name)
 def test_every_step_defaults_to_the_compose_service(step, redis_service, monkeypatch):
-    url = urlsplit(default_redis_url(step.path / "jwks_demo" / "settings.py", monkeypatch))
+    url = urlsplit(
+        default_redis_url(step.path / "jwks_demo" / "settings.py", monkeypatch)
+    )
 
     assert url.password == requirepass(redis_service)
     assert (url.hostname, url.port) == ("127.0.0.1", 6379)

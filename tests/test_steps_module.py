@@ -2,7 +2,13 @@
 
 import pytest
 
-from tutorial.steps import UnknownStep, discover_steps, find_step, previous_step, step_diff
+from tutorial.steps import (
+    UnknownStep,
+    discover_steps,
+    find_step,
+    previous_step,
+    step_diff,
+)
 
 
 @pytest.fixture
@@ -12,7 +18,9 @@ def steps_dir(tmp_path):
         (step / "core" / "__pycache__").mkdir(parents=True)
         (step / "README.md").write_text(f"# The {name[3:]} step\n\nText.\n")
         (step / "core" / "answer.py").write_text(code)
-        (step / "core" / "__pycache__" / "answer.cpython-311.pyc").write_bytes(b"\0noise")
+        (step / "core" / "__pycache__" / "answer.cpython-311.pyc").write_bytes(
+            b"\0noise"
+        )
     (tmp_path / "01-second" / "core" / "new.py").write_text("NEW = True\n")
     (tmp_path / "notes").mkdir()
     return tmp_path
