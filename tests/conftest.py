@@ -41,7 +41,7 @@ def private_redis(private_redis_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once with ``mkdocs build --strict`` for every test that reads it."""
+    """The site, built once (``mkdocs build --strict``) for every test that reads it."""
     site_dir = tmp_path_factory.mktemp("site")
     result = build_site(site_dir)
     assert result.returncode == 0, (
