@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import redis
 
 from tutorial.bench import (
@@ -160,3 +162,29 @@ def test_wrong_input_is_one_line():
         assert bench.returncode == 2, bench.stdout + bench.stderr
         assert "Traceback" not in bench.stderr
         assert len(bench.stderr.splitlines()) == 1
+
+
+def test_ctrl_c_stops_everything_the_bench_started(tmp_path):
+    # REDIS_URL unset: the bench starts a throwaway Redis of its own, and stops it.
+    env = {name: value for name, value in os.environ.items() if name != "REDIS_URL"}
+    bench = subprocess.Popen(
+        [sys.executable, "-m", "tutorial.cli", "bench", "--quick"]
+        + ["--output-dir", str(tmp_path)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    seen = ""
+    while "hot path, round 2" not in seen:  # every hot path process is running
+        line = bench.stderr.readline()
+        assert line, f"the bench ended before measuring:\n{seen}"
+        seen += line
+    started = psutil.Process(bench.pid).children(recursive=True)
+    bench.send_signal(signal.SIGINT)
+    _, errors = bench.communicate(timeout=120)
+
+    assert bench.returncode == 130, seen + errors
+    assert "Stopped" in errors and "Traceback" not in errors
+    assert len(started) > len(strategies())  # a process per strategy, and Redis
+    assert not [process for process in started if process.is_running()]
+    assert not (tmp_path / RESULTS_NAME).exists()

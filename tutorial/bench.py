@@ -83,7 +83,8 @@ def strategies(steps: list[Step] | None = None) -> list[Strategy]:
     pyjwt_default = Strategy(
         PYJWT_DEFAULT,
         "PyJWT's default",
-        "one `PyJWKClient` per process, its own JWKS cache (5 minutes) in memory",
+        "one `PyJWKClient` per process, the parsed keys in its memory for 5 "
+        "minutes; an unknown `kid` refreshes them, at most once per 30 seconds",
         first,
         "tutorial.bench_pyjwt_default.OneClientPerProcess",
     )
