@@ -103,9 +103,10 @@ Run the bench on your own machine to get your own.
 
     {kind} on {self.results["date"][:10]}, {minutes(self.results["minutes"])},
     `{command}`. {machine["system"]}, {machine["processor"]},
-    {machine["cpus"]} CPUs, {machine["memory_gib"]:g} GiB of memory; load average
-    {load(machine["load_average_at_start"])} at the start and
-    {load(machine["load_average_at_end"])} at the end. Python {machine["python"]},
+    {machine["cpus"]} CPUs, {machine["memory_gib"]:g} GiB of memory. Load average
+    (1, 5 and 15 minutes) {load(machine["load_average_at_start"])} at the start and
+    {load(machine["load_average_at_end"])} at the end: above {machine["cpus"]},
+    processes were waiting for a CPU. Python {machine["python"]},
     {self.versions()}.{quick_note}
 """
 
