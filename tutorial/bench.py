@@ -91,8 +91,8 @@ def strategies(steps: list[Step] | None = None) -> list[Strategy]:
     floor = Strategy(
         FLOOR,
         "the floor",
-        "the keys downloaded once at start-up: a bare `jwt.decode` with the key "
-        "in hand",
+        "the provider's key downloaded once, at start-up: a bare `jwt.decode` "
+        "with the key in hand",
         first,
         "tutorial.bench_floor.KeyLoadedAtStartUp",
     )

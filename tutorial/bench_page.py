@@ -147,9 +147,11 @@ The steps are those in the repository when the bench ran, up to
 Steps 01 and 02 are left out: they find the key exactly as step 00 does (01
 configures Redis without using it for the keys, 02 logs each download). PyJWT's
 default and the floor are not steps: the bench runs them on step 00's project with
-another authentication class (`tutorial/bench_pyjwt_default.py`,
-`tutorial/bench_floor.py`), so that reading the header, decoding the token and
-answering 401 are the steps' own code; only the way to the key differs.
+another authentication class. PyJWT's default
+(`tutorial/bench_pyjwt_default.py`) is step 00's code with one client per process.
+The floor (`tutorial/bench_floor.py`) reads the `Authorization` header as the steps
+do, then decodes the token with the key it downloaded at start-up, and nothing
+else: no strategy can do less and still check the token.
 """
 
     def hot_path_section(self) -> str:
