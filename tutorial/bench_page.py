@@ -14,6 +14,8 @@ from typing import Any
 FLOOR = "floor"
 STEP_00 = "00-starting-point"
 PYJWT_DEFAULT = "pyjwt-default"
+# What the last step's authentication may cost at most, relative to the floor's.
+LAST_STEP_GOAL = 1.15
 # The site's indigo for bars; for lines, colours told apart also by readers with a
 # colour vision deficiency (Okabe and Ito's), and seen on a light or a dark page.
 BAR_COLOR = "#3f51b5"
@@ -348,12 +350,17 @@ usage: tutorial bench [-h] [--quick] ...
             f"PyJWT's default took {times(ratios[PYJWT_DEFAULT])} the floor's time.",
         ]
         if later_steps:
-            low = min(ratios[name] for name in later_steps)
-            high = max(ratios[name] for name in later_steps)
-            findings.append(
-                f"Steps {later_steps[0][:2]} to {later_steps[-1][:2]}: "
-                f"{span_of_times(low, high)} the floor's time."
+            each = ", ".join(
+                f"{name[:2]} {times(ratios[name])}" for name in later_steps
             )
+            findings.append(f"The steps from 03 on: {each} the floor's time.")
+        last = ratios[self.last_step]
+        verdict = "within it" if last <= LAST_STEP_GOAL else "above it"
+        findings.append(
+            f"The tutorial aims for its last step at {times(LAST_STEP_GOAL)} the "
+            f"floor's time at most: {self.labels[self.last_step]} took "
+            f"{times(last)}, {verdict}."
+        )
         return findings
 
     def download_findings(self) -> list[str]:
