@@ -40,11 +40,17 @@ from typing import Any
 
 import redis
 
-from tutorial.bench_page import render_page
+from tutorial.bench_page import render_page, shape_name
 from tutorial.demo import at_least
 from tutorial.idp import IdentityProvider
 from tutorial.redis import RedisUnavailable, delete_keys, redis_server
-from tutorial.stack import RunningServer, provider_env, run_stack, stop_process
+from tutorial.stack import (
+    RunningServer,
+    Stack,
+    provider_env,
+    run_stack,
+    stop_process,
+)
 from tutorial.steps import REPOSITORY, Step, discover_steps
 
 OUTPUT_DIR = REPOSITORY / "docs"
@@ -250,11 +256,6 @@ def is_attack_run(run: dict[str, Any], plan: Plan) -> bool:
     )
 
 
-def describe_shape(shape: Shape) -> str:
-    workers = f"{shape.workers} worker" + ("" if shape.workers == 1 else "s")
-    return workers if shape.threads == 1 else f"{workers} × {shape.threads} threads"
-
-
 # -- the hot path, in process ----------------------------------------------------------
 
 
@@ -390,9 +391,9 @@ def measure_fleets(
         for latency_ms in plan.latencies_ms:
             for shape in plan.shapes:
                 for strategy in chosen:
+                    gunicorn = shape_name(asdict(shape))
                     progress.next(
-                        f"fleet, {describe_shape(shape)}, provider {latency_ms} ms: "
-                        f"{strategy.label}"
+                        f"fleet, {gunicorn}, provider {latency_ms} ms: {strategy.label}"
                     )
                     run, attacked = measure_fleet(
                         strategy, shape, latency_ms, plan, shared, sender
@@ -442,28 +443,30 @@ def measure_fleet(
         }
         if not is_attack_run(run, plan):
             return run, None
-        before = idp.downloads
-        attack_tokens = [
-            idp.mint_token(sub=SUBJECT, kid=f"made-up-{secrets.token_hex(8)}")
-            for _ in range(plan.attack_requests)
-        ]
-        attack = send_load(
-            sender,
-            stack.server.url,
-            attack_tokens,
-            plan.attack_requests,
-            401,
-            plan.clients,
-        )
-        attacked = {
-            "strategy": strategy.id,
-            "workers": shape.workers,
-            "requests": attack.requests,
-            "downloads": idp.downloads - before,
-            "errors": attack.errors,
-            "seconds": round(attack.seconds, 2),
-        }
-        return run, attacked
+        return run, measure_attack(strategy, stack, plan, sender)
+
+
+def measure_attack(
+    strategy: Strategy, stack: Stack, plan: Plan, sender: Helper
+) -> dict[str, Any]:
+    """Tokens signed by the provider's key whose ``kid`` names no key: downloads."""
+    idp = stack.idp
+    tokens = [
+        idp.mint_token(sub=SUBJECT, kid=f"made-up-{secrets.token_hex(8)}")
+        for _ in range(plan.attack_requests)
+    ]
+    before = idp.downloads
+    attack = send_load(
+        sender, stack.server.url, tokens, plan.attack_requests, 401, plan.clients
+    )
+    return {
+        "strategy": strategy.id,
+        "workers": stack.server.workers,
+        "requests": attack.requests,
+        "downloads": idp.downloads - before,
+        "errors": attack.errors,
+        "seconds": round(attack.seconds, 2),
+    }
 
 
 @dataclass(frozen=True)
