@@ -28,6 +28,11 @@ from core.shared_cache import shared_cache
 
 logger = logging.getLogger("jwks")
 
+# What the download lock holds: a download under way, or one that just failed.
+DOWNLOADING, FAILED = "downloading", "failed"
+# How often a worker waiting for another's download looks at Redis.
+WAIT_STEP_SECONDS = 0.05
+
 
 # --8<-- [start:logging-client]
 class LoggingJWKClient(PyJWKClient):
@@ -292,10 +297,6 @@ class CachingJWKClient(LoggingJWKClient):
 
 
 # --8<-- [start:download]
-# What the download lock holds: a download under way, or one that just failed.
-DOWNLOADING, FAILED = "downloading", "failed"
-# How often a worker waiting for another's download looks at Redis.
-WAIT_STEP_SECONDS = 0.05
 # A key set is a few kilobytes. A megabyte is no key set, whatever it says, and
 # reading it whole would cost every worker that much memory.
 MAX_JWKS_BYTES = 1_000_000
@@ -316,7 +317,9 @@ def download_jwks(url: str, timeout: float) -> Any:
             body = response.read(MAX_JWKS_BYTES + 1)
     except (OSError, http.client.HTTPException) as error:
         # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
-        raise PyJWKClientConnectionError(f"Fail to fetch the JWKS: {error}") from error
+        raise PyJWKClientConnectionError(
+            f"Could not download the JWKS: {error}"
+        ) from error
     if len(body) > MAX_JWKS_BYTES:
         raise PyJWKClientError(f"The JWKS is larger than {MAX_JWKS_BYTES} bytes")
     try:
