@@ -1,5 +1,8 @@
 """Repository-level fixtures: real Redis servers for the run, and the steps to check."""
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +13,29 @@ from tests.docs_site import build_site
 from tutorial.redis import redis_server, throwaway_redis_server
 
 STEP_SUMMARIES = pytest.StashKey[dict[str, str]]()
+BYTECODE_FOLDER = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Python's bytecode cache on for every process the run starts, in a folder of
+    the run's own.
+
+    The run starts hundreds of Python processes (step suites, gunicorn workers,
+    ``manage.py``, ``tutorial``). With PYTHONDONTWRITEBYTECODE set, as on some
+    machines, each would compile Django afresh; this way the first process to
+    import a module compiles it for all, and nothing is written beside the sources.
+    """
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: its controller did
+        return
+    folder = tempfile.mkdtemp(prefix="tests-bytecode-")
+    config.stash[BYTECODE_FOLDER] = folder
+    os.environ.update(PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(BYTECODE_FOLDER, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,23 +51,26 @@ def run_suite(
     folder: Path, *pytest_args: str, redis_url: str | None = None
 ) -> SuiteRun:
     """Run pytest inside ``folder`` (a step, or a copy of one); read each outcome."""
-    report = folder / ".suite-report.xml"
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = dict(os.environ)
+    if not env.get("PYTHONPYCACHEPREFIX"):  # else bytecode goes there (conftest.py)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"  # never a __pycache__ in a step
     if redis_url:
         env["REDIS_URL"] = redis_url
-    # xunit1 names each test's file, so the report can give pytest node ids.
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-    command += [f"--junitxml={report}", "-o", "junit_family=xunit1", *pytest_args]
-    result = subprocess.run(
-        command,
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_SECONDS,
-    )
-    outcomes, failures = read_report(report) if report.exists() else ({}, [])
-    report.unlink(missing_ok=True)
+    # The report is the run's own: the same step may be run twice at once.
+    with tempfile.TemporaryDirectory(prefix="suite-report-") as report_folder:
+        report = Path(report_folder) / "report.xml"
+        # xunit1 names each test's file, so the report can give pytest node ids.
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+        command += [f"--junitxml={report}", "-o", "junit_family=xunit1", *pytest_args]
+        result = subprocess.run(
+            command,
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
+        outcomes, failures = read_report(report) if report.exists() else ({}, [])
     output = result.stdout + result.stderr
     return SuiteRun(result.returncode, output, outcomes, failures)
 
