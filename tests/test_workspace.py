@@ -1,5 +1,8 @@
 """Exercise mode as a learner meets it: start a step, see it fail, write it, pass.
 
+That is also where every step's honesty is proven: each of its lesson tests fails on
+the code of the step before, and passes once the lesson is written.
+
 Every test works in a workspace under ``tmp_path`` (``--workspace``), never in the
 repository's own ``workspace/``.
 """
@@ -7,6 +10,7 @@ repository's own ``workspace/``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +37,9 @@ from tutorial.workspace import (
 STEPS = discover_steps()
 LATER_STEPS = [step for step in STEPS if previous_step(step)]
 EXERCISE_COMMANDS = ["start", "check", "status", "diff-solution", "reset"]
+# pytest's closing line, e.g. "2 failed, 1 error, 33 deselected in 0.40s".
+PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed)\b")
+PYTEST_CLOSING_LINE = re.compile(r"^=* ?(\d+ \w+(, \d+ \w+)*) in [\d.]+s\b", re.M)
 
 
 def tutorial(
@@ -60,6 +67,14 @@ def write_the_solution(step: Step, workspace: Path) -> None:
             shutil.copy2(step.path / name, workspace / name)
 
 
+def pytest_counts(output: str) -> dict[str, int]:
+    """What pytest's closing line in ``output`` counts: ``{"failed": 2, ...}``."""
+    closing_lines = PYTEST_CLOSING_LINE.findall(output)
+    assert closing_lines, f"pytest printed no closing line:\n{output}"
+    counts = PYTEST_COUNT.findall(closing_lines[-1][0])
+    return {outcome.rstrip("s"): int(number) for number, outcome in counts}
+
+
 def assert_one_line_error(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr, result.stderr
@@ -82,6 +97,12 @@ def test_a_started_step_fails_until_its_solution_is_written(
     failing = tutorial("check", workspace=workspace, redis_url=shared_redis_url)
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "Still to do:" in failing.stdout
+    # Every lesson test is red on the step before: one that passes teaches nothing.
+    red = pytest_counts(failing.stdout)
+    assert red.keys() <= {"failed", "error"}, (
+        f"not every lesson test of step {step.number:02d} fails on the code of the "
+        f"step before ({red}):\n{failing.stdout}"
+    )
     printed = " ".join(failing.stdout.split())  # the hints are wrapped to fit
     for test, hint in readme_hints(readme_text(step)).items():
         if f"- {test} " in printed:
@@ -90,6 +111,8 @@ def test_a_started_step_fails_until_its_solution_is_written(
     write_the_solution(step, workspace)
     passing = tutorial("check", workspace=workspace, redis_url=shared_redis_url)
     assert passing.returncode == 0, passing.stdout + passing.stderr
+    green = pytest_counts(passing.stdout)
+    assert green.keys() == {"passed"}, f"{green}:\n{passing.stdout}"
     assert "lesson tests of step" in passing.stdout and "pass." in passing.stdout
     assert "tutorial diff-solution" in passing.stdout
 
