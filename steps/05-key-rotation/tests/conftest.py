@@ -1,3 +1,4 @@
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,10 @@ from tutorial.redis import delete_keys, redis_server, throwaway_redis_server
 # The fixtures these tests use (idp, mint_token, get_me, ...) live in
 # tutorial/pytest_plugin.py, shared by every step of the tutorial.
 pytest_plugins = ["tutorial.pytest_plugin"]
+
+# Set by test_the_suite_leaves_a_shared_redis_as_it_found_it, for the run it
+# nests: only the tests that use the shared Redis have anything to prove there.
+ONLY_TESTS_THAT_SHARE_REDIS = "ONLY_TESTS_THAT_SHARE_REDIS"
 
 
 @pytest.fixture(scope="session")
@@ -57,5 +62,7 @@ def private_redis_url() -> Iterator[str]:
     A server that a test starts (gunicorn, another pytest) reads the
     application's settings, with no test prefix: it gets a Redis nobody else reads.
     """
+    if os.environ.get(ONLY_TESTS_THAT_SHARE_REDIS):
+        pytest.skip("it brings a Redis of its own, so it cannot touch the shared one")
     with throwaway_redis_server() as url:
         yield url

@@ -21,6 +21,7 @@ from core.jwks import CachingJWKClient
 # The settings module, not django.conf.settings: the idp fixture points
 # settings.JWKS_URL at the test's own provider, and we want the application's.
 from jwks_demo import settings as application
+from tests.conftest import ONLY_TESTS_THAT_SHARE_REDIS
 from tutorial.idp import SigningKey
 
 STEP_DIR = Path(__file__).resolve().parents[1]
@@ -80,7 +81,7 @@ def run_this_steps_suite(
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", f"--deselect={leaving_out}"],
         cwd=STEP_DIR,
-        env={**os.environ, "REDIS_URL": redis_url},
+        env={**os.environ, "REDIS_URL": redis_url, ONLY_TESTS_THAT_SHARE_REDIS: "1"},
         capture_output=True,
         text=True,
         timeout=600,
