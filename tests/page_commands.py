@@ -90,9 +90,14 @@ class PagePorts:
 
     ports: dict[int, int]
     redis_url: str
+    # The provider's keys for this replay: a page that rotates them must not grow
+    # the key set of the learner's own `tutorial idp` (.idp-keys/).
+    keys: Path | None = None
 
     @classmethod
-    def for_blocks(cls, blocks: list[Block], tests_redis_url: str) -> PagePorts:
+    def for_blocks(
+        cls, blocks: list[Block], tests_redis_url: str, keys: Path | None = None
+    ) -> PagePorts:
         """Free ports for the page's servers; Redis is the tests' own unless the page
         starts one (``tutorial redis``, with the compose service's password)."""
         shown = {API_PORT, PROVIDER_PORT, REDIS_PORT, DOCS_PORT}
@@ -102,9 +107,10 @@ class PagePorts:
             ports[port] = free_port_except(set(ports.values()))
         if any(block.server_port == REDIS_PORT for block in blocks):
             password = redis_kit.COMPOSE_PASSWORD
-            return cls(ports, redis_kit.redis_url(ports[REDIS_PORT], password))
+            url = redis_kit.redis_url(ports[REDIS_PORT], password)
+            return cls(ports, url, keys)
         ports[REDIS_PORT] = urlsplit(tests_redis_url).port or REDIS_PORT
-        return cls(ports, tests_redis_url)
+        return cls(ports, tests_redis_url, keys)
 
     def __getitem__(self, shown_port: int) -> int:
         return self.ports.get(shown_port, shown_port)
@@ -143,7 +149,10 @@ class PagePorts:
 
     def _tutorial_port(self, match: re.Match[str]) -> str:
         shown_port = REDIS_PORT if match[1] == "redis" else PROVIDER_PORT
-        return with_option(match[0], "--port", str(self[shown_port]))
+        command = with_option(match[0], "--port", str(self[shown_port]))
+        if match[1] in {"idp", "token"} and self.keys is not None:
+            command = with_option(command, "--keys", str(self.keys))
+        return command
 
 
 def free_port_except(taken: set[int]) -> int:
@@ -229,7 +238,11 @@ def replay_page(page: Path, tests_redis_url: str) -> None:
     each server the page started printed.
     """
     blocks = fenced_blocks(page)
-    ports = PagePorts.for_blocks(blocks, tests_redis_url)
+    with tempfile.TemporaryDirectory(prefix="idp-keys-") as keys:
+        replay_blocks(blocks, PagePorts.for_blocks(blocks, tests_redis_url, Path(keys)))
+
+
+def replay_blocks(blocks: list[Block], ports: PagePorts) -> None:
     env = {**os.environ, **ports.env(), "NO_MKDOCS_2_WARNING": "1"}
     servers: dict[int, Server] = {}  # by the port the page shows
     later_checks: list[tuple[Block, int]] = []
