@@ -1,0 +1,89 @@
+"""Django's cache, Redis, for callers that must carry on while Redis is down.
+
+Redis spares the fleet downloads; it is not needed to check a token. So when
+Redis fails (refused, reset, slower than the socket timeout in settings), each
+call here answers as if Redis had nothing, and the caller falls back on what it
+has. Then Redis is left alone for a few seconds, so that a dead or hanging Redis
+costs a request an in-memory check rather than a timeout. The log says when an
+outage starts and when it ends, not once per request.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from django.core.cache import cache
+
+logger = logging.getLogger("jwks")
+
+# --8<-- [start:shared-cache]
+# How long Redis is left alone after a failure, before the next call tries it.
+RETRY_SECONDS = 5.0
+
+
+class SharedCache:
+    """``get``, ``set``, ``add`` and ``delete`` of Django's cache, minus the outages."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def is_down(self) -> bool:
+        """Whether the last call to Redis failed: the caller's fallbacks are in use."""
+        return self._down_since is not None
+
+    def get(self, key: str) -> Any:
+        return self._call(lambda: cache.get(key))
+
+    def set(self, key: str, value: Any, timeout: float) -> None:
+        self._call(lambda: cache.set(key, value, timeout=timeout))
+
+    def add(self, key: str, value: Any, timeout: float) -> bool | None:
+        """True: this call wrote the key; False: it was there; None: Redis is down."""
+        return self._call(lambda: cache.add(key, value, timeout=timeout))
+
+    def delete(self, key: str) -> None:
+        self._call(lambda: cache.delete(key))
+
+    def _call(self, operation: Callable[[], Any]) -> Any:
+        if self.is_down and time.monotonic() < self._next_try:
+            return None
+        try:
+            result = operation()
+        except redis.RedisError as error:
+            self._failed(error)
+            return None
+        self._answered()
+        return result
+
+    def _failed(self, error: redis.RedisError) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self._next_try = now + RETRY_SECONDS
+            if self._down_since is None:
+                self._down_since = now
+                logger.warning(
+                    "Redis is unreachable (%s): carrying on without it, trying again "
+                    "every %g s",
+                    error,
+                    RETRY_SECONDS,
+                )
+
+    def _answered(self) -> None:
+        if self._down_since is None:
+            return
+        with self._lock:
+            if self._down_since is not None:
+                down_for = time.monotonic() - self._down_since
+                self._down_since = None
+                logger.warning("Redis answers again, after %.0f s down", down_for)
+
+
+# One per process: each worker notices an outage, and its end, once.
+shared_cache = SharedCache()
+# --8<-- [end:shared-cache]
