@@ -1,5 +1,7 @@
 """Repository-level fixtures: real Redis servers for the run, and the steps to check."""
 
+import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -12,7 +14,15 @@ import redis
 from tests.docs_site import build_site
 from tutorial.redis import redis_server, throwaway_redis_server
 
-STEP_SUMMARIES = pytest.StashKey[dict[str, str]]()
+STEP_SUMMARY = "step suite"  # a user property: (step, the suite's closing line)
+# Tests that take a minute or more, longest first (measured with --durations).
+LONGEST_FIRST = (
+    "tests/test_steps.py::test_step_suite_passes",
+    "tests/test_workspace.py::test_a_started_step_fails_until_its_solution_is_written",
+    "tests/test_docs_commands.py::test_the_commands_on_the_page_work",
+    "tests/test_python_versions.py",
+    "tests/test_branches.py::test_the_lesson_tests_of_the_last_step",
+)
 BYTECODE_FOLDER = pytest.StashKey[str]()
 
 
@@ -66,30 +76,66 @@ def private_redis(private_redis_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once (``mkdocs build --strict``) for every test that reads it."""
-    site_dir = tmp_path_factory.mktemp("site")
-    result = build_site(site_dir)
-    assert result.returncode == 0, (
-        f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
-    )
+def built_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The site, built once (``mkdocs build --strict``) for every test that reads it.
+
+    Once for the whole run: the first pytest-xdist worker to need it builds it, in
+    a folder the run's workers share, and the others wait for that build.
+    """
+    folder = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        folder = folder.parent  # the run's own, above each worker's
+    site_dir, outcome = folder / "site", folder / "site-build.json"
+    with open(folder / "site-build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not outcome.exists():
+            result = build_site(site_dir)
+            output = f"{result.stdout}\n{result.stderr}"
+            outcome.write_text(json.dumps([result.returncode, output]))
+    returncode, output = json.loads(outcome.read_text())
+    assert returncode == 0, f"mkdocs build --strict failed:\n{output}"
     return site_dir
 
 
 @pytest.fixture
 def record_step_summary(request: pytest.FixtureRequest):
-    """Remember a step suite's closing line, to print it at the end of the run."""
-    summaries = request.config.stash.setdefault(STEP_SUMMARIES, {})
+    """Remember a step suite's closing line, to print it at the end of the run.
+
+    It travels with the test's report, so that it reaches the terminal from a
+    pytest-xdist worker too.
+    """
 
     def record(name: str, line: str) -> None:
-        summaries[name] = line
+        request.node.user_properties.append((STEP_SUMMARY, (name, line)))
 
     return record
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
-    summaries = config.stash.get(STEP_SUMMARIES, {})
+def pytest_terminal_summary(terminalreporter) -> None:
+    summaries = {
+        name: line
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for key, (name, line) in getattr(report, "user_properties", ())
+        if key == STEP_SUMMARY
+    }
     if summaries:
         terminalreporter.section("step suites, each in its own process")
         for name, line in sorted(summaries.items()):
             terminalreporter.write_line(f"{name:<40} {line}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the longest tests first: with pytest-xdist, a long test started last
+    keeps the whole run waiting for it."""
+    items.sort(key=expected_length)
+
+
+def expected_length(item: pytest.Item) -> int:
+    """0 for the longest tests, then 1, 2, ...; everything else after them."""
+    for rank, start in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(start):
+            return rank
+    return len(LONGEST_FIRST)
