@@ -1,0 +1,45 @@
+"""Many cold workers, one slow provider: one download, not one per worker.
+
+With an empty cache, every worker misses at once. Step 05's get_or_set is a GET,
+a download and a SET, with nothing between the workers: each one downloads. A
+lock in Redis (SET NX EX) lets one worker download while the others wait for
+its result.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tutorial.net import get_me_over_http
+from tutorial.stack import ANSWERING_WORKER, provider_env, run_gunicorn
+
+STEP_DIR = Path(__file__).resolve().parents[1]
+WORKERS = 4
+REQUESTS = 50
+
+
+# --8<-- [start:lesson-stampede]
+@pytest.mark.lesson(step=6)
+def test_a_cold_fleet_downloads_the_jwks_once(idp, mint_token, private_redis_url):
+    # A provider that takes its time: every worker misses before any download ends.
+    idp.delay_seconds = 0.3
+    token = mint_token()
+    env = {**provider_env(idp), "REDIS_URL": private_redis_url}
+
+    with run_gunicorn(STEP_DIR, env=env, workers=WORKERS) as server:
+        log_before = len(server.log_text())
+        with ThreadPoolExecutor(max_workers=REQUESTS) as pool:
+            statuses = list(
+                pool.map(
+                    lambda _: get_me_over_http(server.port, token), range(REQUESTS)
+                )
+            )
+        stampede_log = server.log_text()[log_before:]
+
+    assert statuses == [200] * REQUESTS
+    assert idp.downloads == 1
+    assert len(set(ANSWERING_WORKER.findall(stampede_log))) == WORKERS
+
+
+# --8<-- [end:lesson-stampede]
