@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -197,14 +199,13 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
 
 
 def check_bench_tools() -> None:
-    try:
-        import locust  # noqa: F401
-        import psutil  # noqa: F401
-    except ImportError as error:
-        raise MissingBenchTools(
-            f"tutorial bench needs the dev dependencies ({error.name} is missing): "
-            "run `uv sync`, then `uv run tutorial bench`."
-        ) from None
+    # Looked for, not imported: importing Locust patches this process for gevent.
+    for package in ("locust", "psutil"):
+        if importlib.util.find_spec(package) is None:
+            raise MissingBenchTools(
+                f"tutorial bench needs the dev dependencies ({package} is missing): "
+                "run `uv sync`, then `uv run tutorial bench`."
+            )
 
 
 @dataclass(frozen=True)
@@ -718,6 +719,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
         requests=args.requests or plan.requests,
         attack_requests=args.attack_requests or plan.attack_requests,
     )
+    # A service manager's stop (SIGTERM) stops everything, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, stop_as_ctrl_c_would)
     try:
         results = run_bench(plan)
     except KeyboardInterrupt:
@@ -733,6 +736,10 @@ def run_bench_command(args: argparse.Namespace) -> int:
     results_path, page_path = write_results(results, args.output_dir)
     print(f"Wrote {shown(results_path)} and {shown(page_path)}.")
     return 0
+
+
+def stop_as_ctrl_c_would(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def rewrite_page(output_dir: Path) -> int:
