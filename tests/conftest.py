@@ -37,6 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     if hasattr(config, "workerinput"):  # a pytest-xdist worker: its controller did
         return
+    if os.environ.get("PYTHONPYCACHEPREFIX"):  # yours, or an outer run's: shared
+        os.environ["PYTHONDONTWRITEBYTECODE"] = ""
+        return
     folder = tempfile.mkdtemp(prefix="tests-bytecode-")
     config.stash[BYTECODE_FOLDER] = folder
     os.environ.update(PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=folder)

@@ -111,7 +111,8 @@ def test_the_kit_and_a_redis_backed_step_pass_on_the_newest_python(
     uv_run = [uv, "run", "--locked", "--python", newer_python, "--no-group", "docs"]
 
     runs = {
-        "the kit": [*uv_run, "pytest", "-p", "no:cacheprovider", *KIT_TESTS],
+        # In one process (-n 0): a few quick tests, not worth pytest-xdist workers.
+        "the kit": [*uv_run, "pytest", "-p", "no:cacheprovider", "-n", "0", *KIT_TESTS],
         REDIS_BACKED_STEP: [
             *uv_run,
             "pytest",

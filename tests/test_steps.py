@@ -38,7 +38,9 @@ def test_step_suite_passes(step: Step, shared_redis_url: str, record_step_summar
         pytest.fail(run.report(f"{step.name} ran no tests"), pytrace=False)
 
 
-@pytest.mark.parametrize("step", STEPS, ids=step_ids)
+# Each later step's lessons run in exercise mode, which fails on a step without
+# any (tests/test_workspace.py); the first step has no exercise.
+@pytest.mark.parametrize("step", STEPS[:1], ids=step_ids)
 def test_step_has_lesson_tests(step: Step):
     run = run_suite(step.path, "-m", own_lessons(step), "--collect-only", "-q")
 
