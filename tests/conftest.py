@@ -15,12 +15,18 @@ from tests.docs_site import build_site
 from tutorial.redis import redis_server, throwaway_redis_server
 
 STEP_SUMMARY = "step suite"  # a user property: (step, the suite's closing line)
-# Tests that take a minute or more, longest first (measured with --durations).
+# The longest tests, longest first (measured with --durations). Of a test run for
+# each step or page, the later ones do more, so they go first.
 LONGEST_FIRST = (
+    "tests/test_bench.py::test_quick_bench_has_every_strategy_and_figure",
     "tests/test_steps.py::test_step_suite_passes",
+    "tests/test_python_versions.py",
+    "tests/test_docs_browser.py::test_every_page_works_offline",
     "tests/test_workspace.py::test_a_started_step_fails_until_its_solution_is_written",
     "tests/test_docs_commands.py::test_the_commands_on_the_page_work",
-    "tests/test_python_versions.py",
+    "tests/test_docs_browser.py",
+    "tests/test_ports.py::test_the_site_the_provider_and_the_api_run_together",
+    "tests/test_demo.py",
     "tests/test_branches.py::test_the_lesson_tests_of_the_last_step",
 )
 BYTECODE_FOLDER = pytest.StashKey[str]()
@@ -133,12 +139,20 @@ def pytest_terminal_summary(terminalreporter) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest tests first: with pytest-xdist, a long test started last
     keeps the whole run waiting for it."""
-    items.sort(key=expected_length)
+    position = {item.nodeid: index for index, item in enumerate(items)}
+
+    def run_order(item: pytest.Item) -> tuple[int, int]:
+        rank = length_rank(item.nodeid)
+        if rank < len(LONGEST_FIRST):
+            return rank, -position[item.nodeid]  # the later steps and pages first
+        return rank, position[item.nodeid]
+
+    items.sort(key=run_order)
 
 
-def expected_length(item: pytest.Item) -> int:
+def length_rank(nodeid: str) -> int:
     """0 for the longest tests, then 1, 2, ...; everything else after them."""
     for rank, start in enumerate(LONGEST_FIRST):
-        if item.nodeid.startswith(start):
+        if nodeid.startswith(start):
             return rank
     return len(LONGEST_FIRST)
