@@ -136,6 +136,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(f"{name:<40} {line}")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: a pytest-xdist worker per CPU, and never fewer than three, since
+    most tests wait on servers and subprocesses rather than compute."""
+    return max(3, os.cpu_count() or 1)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the longest tests first: with pytest-xdist, a long test started last
     keeps the whole run waiting for it."""
