@@ -59,7 +59,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def shared_redis_url() -> Iterator[str]:
-    """One real Redis that every step's suite shares, like a team's shared Redis."""
+    """One real Redis that the step suites share, like a team's shared Redis (one
+    for each pytest-xdist worker: suites of one worker run one after the other)."""
     with redis_server() as url:
         yield url
 
@@ -123,13 +124,13 @@ def record_step_summary(request: pytest.FixtureRequest):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    summaries = {
-        name: line
+    summaries = dict(
+        value
         for reports in terminalreporter.stats.values()
         for report in reports
-        for key, (name, line) in getattr(report, "user_properties", ())
+        for key, value in getattr(report, "user_properties", ())
         if key == STEP_SUMMARY
-    }
+    )
     if summaries:
         terminalreporter.section("step suites, each in its own process")
         for name, line in sorted(summaries.items()):
