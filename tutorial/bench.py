@@ -42,8 +42,8 @@ from typing import Any
 
 import redis
 
+from tutorial.arguments import at_least
 from tutorial.bench_page import render_page, shape_name
-from tutorial.demo import at_least
 from tutorial.idp import IdentityProvider
 from tutorial.redis import RedisUnavailable, delete_keys, redis_server
 from tutorial.stack import (
@@ -269,7 +269,7 @@ def measure_hot_paths(
     authentications at a time, for ``hot_rounds`` rounds; each round starts one
     strategy further on, so that none is always first.
     """
-    samples: dict[str, list[int]] = {strategy.id: [] for strategy in chosen}
+    rounds: dict[str, list[list[int]]] = {strategy.id: [] for strategy in chosen}
     with IdentityProvider() as idp, ExitStack() as running:
         token = idp.mint_token(sub=SUBJECT, expires_in=TOKEN_LIFETIME_SECONDS)
         processes = {
@@ -282,24 +282,37 @@ def measure_hot_paths(
             progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
             turn = round_number % len(chosen)
             for strategy in chosen[turn:] + chosen[:turn]:
-                samples[strategy.id] += processes[strategy.id].ask(str(plan.hot_batch))
-    floor_median = statistics.median(samples[FLOOR]) if FLOOR in samples else None
-    results = []
-    for strategy in chosen:
-        durations = samples[strategy.id]
-        median_ns = statistics.median(durations)
-        results.append(
-            {
-                "strategy": strategy.id,
-                "samples": len(durations),
-                "median_us": round(median_ns / 1000, 1),
-                "p95_us": round(percentile(durations, 95) / 1000, 1),
-                "ratio_to_floor": (
-                    round(median_ns / floor_median, 2) if floor_median else None
-                ),
-            }
-        )
-    return results
+                timings = processes[strategy.id].ask(str(plan.hot_batch))
+                rounds[strategy.id].append(timings)
+    return [hot_path_figures(strategy.id, rounds) for strategy in chosen]
+
+
+def hot_path_figures(
+    strategy: str, rounds: dict[str, list[list[int]]]
+) -> dict[str, Any]:
+    """Median and p95; the median's ratio to the floor's, overall and round by round.
+
+    A round's ratio compares timings taken moments apart, so the spread of those
+    ratios shows how much the machine's ups and downs move the overall one.
+    """
+    durations = [timing for batch in rounds[strategy] for timing in batch]
+    floor = [timing for batch in rounds[FLOOR] for timing in batch]
+    round_ratios = [
+        statistics.median(own) / statistics.median(floors)
+        for own, floors in zip(rounds[strategy], rounds[FLOOR], strict=True)
+    ]
+    return {
+        "strategy": strategy,
+        "samples": len(durations),
+        "median_us": round(statistics.median(durations) / 1000, 1),
+        "p95_us": round(percentile(durations, 95) / 1000, 1),
+        "ratio_to_floor": round(statistics.median(durations) / statistics.median(floor), 2),
+        # The middle half of the rounds' ratios: from the 25th to the 75th percentile.
+        "round_ratios_to_floor": [
+            round(percentile(round_ratios, 25), 2),
+            round(percentile(round_ratios, 75), 2),
+        ],
+    }
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+from tutorial.arguments import at_least, number_between, port_number
 from tutorial.bench import add_bench_command
 from tutorial.branches import add_branches_command
 from tutorial.demo import add_demo_command
@@ -125,7 +126,7 @@ def parser() -> Parser:
     )
     token.add_argument(
         "--expires-in",
-        type=positive_int,
+        type=at_least(1),
         default=3600,
         metavar="SECONDS",
         help="lifetime (default %(default)s)",
@@ -200,7 +201,9 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
         "slow", help="make the JWKS endpoint wait before answering"
     )
     slow.add_argument(
-        "seconds", type=delay_seconds, help=f"from 0 to {MAX_DELAY_SECONDS}"
+        "seconds",
+        type=number_between(0, MAX_DELAY_SECONDS, whole=False),
+        help=f"from 0 to {MAX_DELAY_SECONDS}",
     )
     slow.set_defaults(admin_command=lambda args: f"slow/{args.seconds:g}")
     heal = actions.add_parser("heal", help="no fault, no delay: back to normal")
@@ -213,38 +216,6 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
             help="the running provider's port (default %(default)s)",
         )
     admin.set_defaults(command=administer_idp)
-
-
-def port_number(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
-    return port
-
-
-def positive_int(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
-    return number
-
-
-def delay_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= MAX_DELAY_SECONDS:
-        raise argparse.ArgumentTypeError(
-            f"not a delay from 0 to {MAX_DELAY_SECONDS} seconds: {text!r}"
-        )
-    return seconds
 
 
 def fail(message: str) -> int:

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from tutorial.arguments import at_least
 from tutorial.idp import IdentityProvider
 from tutorial.net import http_status
 from tutorial.redis import RedisUnavailable, delete_keys, redact, redis_server
@@ -232,15 +233,6 @@ def add_demo_command(commands: argparse._SubParsersAction) -> None:
         help="requests in flight at once (default %(default)s)",
     )
     command.set_defaults(command=run_demo_command)
-
-
-def at_least(minimum: int) -> Callable[[str], int]:
-    def number(text: str) -> int:
-        if not text.isdigit() or int(text) < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}")
-        return int(text)
-
-    return number
 
 
 def announce(line: str) -> None:
