@@ -84,6 +84,8 @@ def test_quick_bench_has_every_strategy_and_figure(tmp_path, shared_redis_url):
         assert row["samples"] == QUICK_PLAN.hot_rounds * QUICK_PLAN.hot_batch
         assert row["median_us"] > 0 and row["p95_us"] >= row["median_us"]
         assert row["ratio_to_floor"] > 0
+        low, high = row["round_ratios_to_floor"]
+        assert 0 < low <= high
     assert hot_path[FLOOR]["ratio_to_floor"] == 1
 
     fleet = {row["strategy"]: row for row in results["fleet"]}

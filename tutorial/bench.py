@@ -306,7 +306,9 @@ def hot_path_figures(
         "samples": len(durations),
         "median_us": round(statistics.median(durations) / 1000, 1),
         "p95_us": round(percentile(durations, 95) / 1000, 1),
-        "ratio_to_floor": round(statistics.median(durations) / statistics.median(floor), 2),
+        "ratio_to_floor": round(
+            statistics.median(durations) / statistics.median(floor), 2
+        ),
         # The middle half of the rounds' ratios: from the 25th to the 75th percentile.
         "round_ratios_to_floor": [
             round(percentile(round_ratios, 25), 2),

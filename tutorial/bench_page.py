@@ -41,6 +41,16 @@ SHOWN_NAMES = {
 }
 
 
+FLEET_CAUTION = """
+Each fleet figure is one run, and the runs come one after the other: a run that
+met a busy moment of the machine (see the load average above) is slower for it,
+and the others are not. The requests per second of two strategies close to each
+other are no ranking. The hot path's ratios, taken in turns thousands of times, and
+the CPU per request, which counts the workers' own work rather than the time it
+took, depend less on what else the machine was doing.
+"""
+
+
 def render_page(results: dict[str, Any]) -> str:
     page = Page(results)
     sections = [
@@ -125,7 +135,8 @@ Run the bench on your own machine to get your own.
             f"{count(last['downloads'], 'download')} in {last_label}.",
             f"{sentence(last_label)} served {times(ratio(last, floor))} the floor's "
             f"requests per second there, and {times(ratio(last, step_00))} step "
-            "00's.",
+            f"00's. Its workers used {cpu(last)} of CPU per request; the floor's "
+            f"{cpu(floor)}, step 00's {cpu(step_00)}.",
             f"Authenticating one request in process, {last_label} took "
             f"{times(self.hot[self.last_step]['ratio_to_floor'])} the floor's time, "
             f"step 00 {times(self.hot[STEP_00]['ratio_to_floor'])}.",
@@ -153,7 +164,7 @@ another authentication class. PyJWT's default
 (`tutorial/bench_pyjwt_default.py`) is step 00's code with one client per process.
 The floor (`tutorial/bench_floor.py`) reads the `Authorization` header as the steps
 do, then decodes the token with the key it downloaded at start-up, and nothing
-else: no strategy can do less and still check the token.
+else: the least work that still checks the token.
 """
 
     def hot_path_section(self) -> str:
@@ -163,9 +174,12 @@ else: no strategy can do less and still check the token.
                 f"{self.hot[name]['median_us']:,.0f} µs",
                 f"{self.hot[name]['p95_us']:,.0f} µs",
                 times(self.hot[name]["ratio_to_floor"]),
+                "–".join(times(r) for r in self.hot[name]["round_ratios_to_floor"]),
             ]
             for name in self.ids
         ]
+        headers = ["strategy", "median", "p95", "median × the floor's"]
+        headers += ["the same, round by round (middle half)"]
         chart = bar_chart(
             "Authentication time, relative to the floor",
             [self.labels[name] for name in self.ids],
@@ -181,9 +195,12 @@ read, the key found and the token decoded. Each strategy runs in a process of it
 own, against the same Redis and the same provider, answering at once;
 {self.hot[FLOOR]["samples"]:,} timings each, taken {self.plan["hot_batch"]} at a
 time and in turns, so that every strategy shares the machine's good and bad
-moments.
+moments. Each of the {self.plan["hot_rounds"]} rounds also gives a ratio of its own,
+from timings taken moments apart: the last column is the middle half of those, from
+the 25th to the 75th percentile, which shows how much the machine's ups and downs
+move the overall ratio.
 
-{table(["strategy", "median", "p95", "median × the floor"], rows, "lrrr")}
+{table(headers, rows, "lrrrr")}
 
 {chart}
 
@@ -219,6 +236,7 @@ answered. The provider counts the JWKS downloads.
             parts.append(self.throughput_table(latency))
             parts.append(self.throughput_chart(latency))
         parts.append(bullets(self.throughput_findings()))
+        parts.append(FLEET_CAUTION)
         parts.append(self.every_run())
         return "\n\n".join(part.strip("\n") for part in parts)
 
@@ -354,6 +372,19 @@ usage: tutorial bench [-h] [--quick] ...
                 f"{name[:2]} {times(ratios[name])}" for name in later_steps
             )
             findings.append(f"The steps from 03 on: {each} the floor's time.")
+        level = [
+            self.labels[name]
+            for name in self.ids
+            if name != FLOOR
+            and self.hot[name]["round_ratios_to_floor"][0]
+            <= 1
+            <= self.hot[name]["round_ratios_to_floor"][1]
+        ]
+        if level:
+            findings.append(
+                f"As cheap as the floor, within the spread of the rounds (their "
+                f"middle half includes 1.00×): {', '.join(level)}."
+            )
         last = ratios[self.last_step]
         verdict = "within it" if last <= LAST_STEP_GOAL else "above it"
         findings.append(
@@ -389,7 +420,9 @@ usage: tutorial bench [-h] [--quick] ...
                 f"Provider at {latency} ms: {self.labels[self.last_step]} served "
                 f"{times(ratio(runs[self.last_step], floor))} the floor's requests "
                 f"per second and {times(ratio(runs[self.last_step], step_00))} "
-                f"step 00's; step 00 {times(ratio(step_00, floor))} the floor's."
+                f"step 00's; step 00 {times(ratio(step_00, floor))} the floor's. CPU "
+                f"per request: {cpu(runs[self.last_step])}, the floor "
+                f"{cpu(floor)}, step 00 {cpu(step_00)}."
             )
         return findings
 
@@ -487,7 +520,7 @@ usage: tutorial bench [-h] [--quick] ...
                 f"{runs[name]['p95_ms']:,.0f} ms",
                 f"{runs[name]['p99_ms']:,.0f} ms",
                 f"{runs[name]['errors']:,}",
-                f"{runs[name]['cpu_ms_per_request']:.1f} ms",
+                cpu(runs[name]),
             ]
             for name in self.ids
         ]
@@ -522,7 +555,7 @@ usage: tutorial bench [-h] [--quick] ...
                 f"{run['p95_ms']:,.0f} ms",
                 f"{run['p99_ms']:,.0f} ms",
                 f"{run['errors']:,}",
-                f"{run['cpu_ms_per_request']:.1f} ms",
+                cpu(run),
             ]
             for run in self.results["fleet"]
         ]
@@ -604,6 +637,10 @@ def axis_top(value: float) -> float:
 
 def quoted(label: str) -> str:
     return '"' + label.replace('"', "'") + '"'
+
+
+def cpu(run: dict[str, Any]) -> str:
+    return f"{run['cpu_ms_per_request']:.1f} ms"
 
 
 def ratio(run: dict[str, Any], other: dict[str, Any]) -> float:
