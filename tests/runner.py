@@ -51,7 +51,10 @@ def run_suite(
     folder: Path, *pytest_args: str, redis_url: str | None = None
 ) -> SuiteRun:
     """Run pytest inside ``folder`` (a step, or a copy of one); read each outcome."""
-    env = dict(os.environ)
+    # The folder's own pytest.ini decides its options, not the repository run's.
+    env = {
+        name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"
+    }
     if not env.get("PYTHONPYCACHEPREFIX"):  # else bytecode goes there (conftest.py)
         env["PYTHONDONTWRITEBYTECODE"] = "1"  # never a __pycache__ in a step
     if redis_url:
