@@ -688,8 +688,8 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
         "PyJWT's default, the steps from 03 on, the keys loaded at start-up) "
         "side by side: the hot path in process, a gunicorn fleet over HTTP under "
         "Locust, an attack with random kids, memory. Writes benchmarks.json and "
-        "benchmarks.md to docs/ (or --output-dir). The full run takes about half "
-        "an hour; --quick, a minute or two.",
+        "benchmarks.md to docs/ (or --output-dir). The full run takes 20 to 30 "
+        "minutes; --quick, a minute or two.",
     )
     command.add_argument(
         "--quick",

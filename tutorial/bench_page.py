@@ -41,16 +41,6 @@ SHOWN_NAMES = {
 }
 
 
-FLEET_CAUTION = """
-Each fleet figure is one run, and the runs come one after the other: a run that
-met a busy moment of the machine (see the load average above) is slower for it,
-and the others are not. The requests per second of two strategies close to each
-other are no ranking. The hot path's ratios, taken in turns thousands of times, and
-the CPU per request, which counts the workers' own work rather than the time it
-took, depend less on what else the machine was doing.
-"""
-
-
 def render_page(results: dict[str, Any]) -> str:
     page = Page(results)
     sections = [
@@ -76,6 +66,8 @@ class Page:
         self.strategies = results["strategies"]
         self.ids = [strategy["id"] for strategy in self.strategies]
         self.labels = {s["id"]: s["label"] for s in self.strategies}
+        # Nine bars side by side leave room for short names only.
+        self.chart_labels = {**self.labels, PYJWT_DEFAULT: "PyJWT", FLOOR: "floor"}
         steps = [s["id"] for s in self.strategies if s["id"] == s["step"]]
         self.last_step = steps[-1]
         self.attack_shape = self.plan["attack_shape"]
@@ -135,7 +127,8 @@ Run the bench on your own machine to get your own.
             f"{count(last['downloads'], 'download')} in {last_label}.",
             f"{sentence(last_label)} served {times(ratio(last, floor))} the floor's "
             f"requests per second there, and {times(ratio(last, step_00))} step "
-            f"00's. Its workers used {cpu(last)} of CPU per request; the floor's "
+            f"00's (one run each: see the fleet section on how far that goes). Its "
+            f"workers used {cpu(last)} of CPU per request; the floor's "
             f"{cpu(floor)}, step 00's {cpu(step_00)}.",
             f"Authenticating one request in process, {last_label} took "
             f"{times(self.hot[self.last_step]['ratio_to_floor'])} the floor's time, "
@@ -182,7 +175,7 @@ else: the least work that still checks the token.
         headers += ["the same, round by round (middle half)"]
         chart = bar_chart(
             "Authentication time, relative to the floor",
-            [self.labels[name] for name in self.ids],
+            [self.chart_labels[name] for name in self.ids],
             "× the floor's median",
             [self.hot[name]["ratio_to_floor"] for name in self.ids],
         )
@@ -236,7 +229,7 @@ answered. The provider counts the JWKS downloads.
             parts.append(self.throughput_table(latency))
             parts.append(self.throughput_chart(latency))
         parts.append(bullets(self.throughput_findings()))
-        parts.append(FLEET_CAUTION)
+        parts.append(self.fleet_caution())
         parts.append(self.every_run())
         return "\n\n".join(part.strip("\n") for part in parts)
 
@@ -252,6 +245,7 @@ answered. The provider counts the JWKS downloads.
             for name in self.ids
         ]
         headers = ["strategy", "tokens", "JWKS downloads", "answers not 401", "took"]
+        longest = max(row["seconds"] for row in self.attack.values())
         return f"""
 ## Under attack: tokens with made-up key ids
 
@@ -265,10 +259,11 @@ downloads the JWKS again, as often as an attacker likes unless something limits 
 
 {bullets(self.attack_findings())}
 
-From step 05 on, a refresh past the cache happens at most once per
-`JWKS_MIN_REFRESH_SECONDS` (30 by default) for the whole fleet; PyJWT's client
-refreshes at most once per 30 seconds in each process, counted from its last
-download. An attack that lasts longer gets one more download per period.
+From step 05 on, the fleet refreshes past the cache at most once per
+`JWKS_MIN_REFRESH_SECONDS` (30 by default). PyJWT's client refreshes at most once
+per 30 seconds in each process, counted from its last download: here every worker
+had downloaded during the fleet run, moments before the attack. The longest attack
+took {longest:g} seconds; one that lasts longer gets one more download per period.
 """
 
     def memory_section(self) -> str:
@@ -299,7 +294,7 @@ Django, DRF, PyJWT, the Redis client where there is one, and the keys.
 The full run, which rewrites `docs/benchmarks.json` and this page:
 
 ```sh
-# Not run by the tests: it takes about half an hour, and rewrites this page.
+# Not run by the tests: it takes 20 to 30 minutes, and rewrites this page.
 uv run tutorial bench
 ```
 
@@ -536,10 +531,19 @@ usage: tutorial bench [-h] [--quick] ...
         }
         return bar_chart(
             f"Requests per second relative to the floor, provider at {latency} ms",
-            [self.labels[name] for name in self.ids],
+            [self.chart_labels[name] for name in self.ids],
             "× the floor's requests/s",
             [round(ratio(runs[name], runs[FLOOR]), 2) for name in self.ids],
         )
+
+    def fleet_caution(self) -> str:
+        return """
+Each fleet figure is one run, and the runs come one after the other: a run that met
+a busy moment of the machine (see the load average above) is slower for it, and the
+others are not, so requests per second close to each other make no ranking. The CPU
+per request counts the workers' own work, not the time they spent waiting for a
+CPU.
+"""
 
     def every_run(self) -> str:
         headers = ["strategy", "provider", "gunicorn", "downloads", "requests/s"]
