@@ -108,13 +108,35 @@ def test_hs256_token_is_signed_with_the_public_key(idp):
 
 @pytest.mark.parametrize(
     ("fault", "status", "body"),
-    [(Fault.GARBAGE, 200, b"<html>"), (Fault.EMPTY_KEY_SET, 200, b'{"keys": []}')],
+    [
+        (Fault.GARBAGE, 200, b"<html>"),
+        (Fault.EMPTY_KEY_SET, 200, b'{"keys": []}'),
+        (Fault.EMPTY_OBJECT, 200, b"{}"),
+    ],
 )
 def test_faults_with_a_body(idp, fault, status, body):
     idp.fault = fault
 
     got_status, _, got_body = get(idp.jwks_url)
     assert got_status == status and got_body.startswith(body)
+
+
+def test_keys_without_kid_are_the_published_keys_unnamed(idp):
+    idp.rotate()
+    idp.fault = Fault.KEYS_WITHOUT_KID
+
+    _, _, body = get(idp.jwks_url)
+    keys = json.loads(body)["keys"]
+    assert [key["n"] for key in keys] == [key.public_jwk()["n"] for key in idp.keys]
+    assert not any("kid" in key for key in keys)
+
+
+def test_a_huge_answer_is_ten_megabytes_of_json_without_a_key(idp):
+    idp.fault = Fault.HUGE
+
+    _, _, body = get(idp.jwks_url)
+    assert len(body) == 10 * 1024 * 1024
+    assert json.loads(body)["keys"] == []
 
 
 def test_server_error(idp):

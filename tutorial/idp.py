@@ -59,13 +59,20 @@ class Fault(enum.Enum):
     SERVER_ERROR = "server-error"  # HTTP 500
     GARBAGE = "garbage"  # 200 with a body that is not JSON
     EMPTY_KEY_SET = "empty-key-set"  # 200 with {"keys": []}
+    EMPTY_OBJECT = "empty-object"  # 200 with {}
+    KEYS_WITHOUT_KID = "keys-without-kid"  # 200 with the keys, none named
+    HUGE = "huge"  # 200 with a 10 MB JSON document that holds no key
 
 
 FAULT_EFFECTS = {
     Fault.SERVER_ERROR: "answers HTTP 500",
     Fault.GARBAGE: "answers 200 with HTML instead of a key set",
     Fault.EMPTY_KEY_SET: 'answers 200 with an empty key set, {"keys": []}',
+    Fault.EMPTY_OBJECT: "answers 200 with an empty JSON object, {}",
+    Fault.KEYS_WITHOUT_KID: "answers 200 with the keys, but none has a kid",
+    Fault.HUGE: "answers 200 with 10 MB of JSON that holds no key",
 }
+HUGE_BODY_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -204,6 +211,10 @@ class IdentityProvider:
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk() for key in self.keys]}
+
+    def jwks_without_kids(self) -> dict[str, Any]:
+        keys = [key.public_jwk() for key in self.keys]
+        return {"keys": [{k: v for k, v in jwk.items() if k != "kid"} for jwk in keys]}
 
     def discovery_document(self) -> dict[str, Any]:
         return {
@@ -410,6 +421,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif fault is Fault.EMPTY_KEY_SET:
             self._send(200, b'{"keys": []}')
+        elif fault is Fault.EMPTY_OBJECT:
+            self._send(200, b"{}")
+        elif fault is Fault.KEYS_WITHOUT_KID:
+            self._send(200, json.dumps(self.idp.jwks_without_kids()).encode())
+        elif fault is Fault.HUGE:
+            self._send(200, huge_document())
         else:
             self._send(200, json.dumps(self.idp.jwks()).encode())
 
@@ -430,6 +447,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 # PyJWT refuses to make the two hostile tokens below, which is right for an
 # application; a test kit needs them, so they are assembled by hand.
+
+
+def huge_document() -> bytes:
+    """``{"keys": [], "padding": "xxx..."}``, ``HUGE_BODY_BYTES`` long: valid JSON."""
+    opening, closing = b'{"keys": [], "padding": "', b'"}'
+    padding = HUGE_BODY_BYTES - len(opening) - len(closing)
+    return opening + b"x" * padding + closing
 
 
 def _b64url(data: bytes) -> str:
