@@ -19,6 +19,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -41,7 +42,15 @@ from tutorial.net import (
     wait_until_answering,
     with_log,
 )
-from tutorial.redis import throwaway_redis_server
+from tutorial.redis import (
+    HOW_TO_GET_REDIS,
+    RedisUnavailable,
+    RunningRedis,
+    find_redis_server,
+    redis_url,
+    run_redis_server,
+    throwaway_redis_server,
+)
 
 STOP_SECONDS = 30  # gunicorn's own graceful timeout: time to finish requests in flight
 LOG_LINES_ON_FAILURE = 60
@@ -261,3 +270,56 @@ def run_stack(
             )
         )
         yield Stack(redis_url, idp, server)
+
+
+class RestartableRedis:
+    """A Redis of the caller's own that can die and come back, as a real one does.
+
+    It keeps its port and password across restarts, so the servers using it see
+    the same ``url`` go away and answer again. Nothing survives a restart: it
+    keeps nothing on disk, like a cache server restarted without persistence::
+
+        with RestartableRedis() as redis:
+            redis.kill()      # SIGKILL: connections drop, nothing is saved
+            redis.start()     # the same URL answers again, empty
+    """
+
+    def __init__(self) -> None:
+        executable = find_redis_server()
+        if executable is None:
+            raise RedisUnavailable(HOW_TO_GET_REDIS)
+        self.executable = executable
+        self.port = free_port()
+        self.password = secrets.token_urlsafe(16)
+        self._running: ExitStack | None = None
+        self._server: RunningRedis | None = None
+
+    @property
+    def url(self) -> str:
+        return redis_url(self.port, self.password)
+
+    def start(self) -> RestartableRedis:
+        """Start it, and return once PING answers."""
+        running = ExitStack()
+        self._server = running.enter_context(
+            run_redis_server(self.executable, port=self.port, password=self.password)
+        )
+        self._running = running
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as the out-of-memory killer or a crashed host would."""
+        if self._server is not None:
+            self._server.process.kill()
+        self.stop()
+
+    def stop(self) -> None:
+        if self._running is not None:
+            self._running.close()
+            self._running, self._server = None, None
+
+    def __enter__(self) -> RestartableRedis:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
