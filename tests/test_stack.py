@@ -9,10 +9,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import redis
 
 from tutorial.idp import IdentityProvider
 from tutorial.net import get_me_over_http, port_is_open
-from tutorial.stack import provider_env, run_gunicorn, run_stack, stop_process
+from tutorial.stack import (
+    RestartableRedis,
+    provider_env,
+    run_gunicorn,
+    run_stack,
+    stop_process,
+)
 from tutorial.steps import discover_steps
 
 FIRST_STEP = discover_steps()[0]
@@ -111,3 +118,21 @@ def test_a_stack_of_redis_provider_and_a_caching_step(private_redis: str):
 
         assert stack.idp.downloads == 1
         assert stack.redis_url == private_redis
+
+
+def test_a_restartable_redis_dies_and_comes_back_empty_at_the_same_url():
+    with RestartableRedis() as server:
+        client = redis.Redis.from_url(server.url)
+        client.set("before the crash", "kept?")
+        url = server.url
+
+        server.kill()
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+
+        server.start()
+        assert server.url == url
+        assert client.ping() and client.get("before the crash") is None
+        client.close()
+
+    assert not port_is_open(server.port)
