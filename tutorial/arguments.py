@@ -39,3 +39,46 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 port_number = number_between(1, 65535, what="a port number")
+
+
+def add_command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """``tutorial NAME``: a subcommand whose arguments go to ``run``."""
+    command = commands.add_parser(name, help=help, description=description)
+    command.set_defaults(command=run)
+    return command
+
+
+def add_count_option(
+    command: argparse.ArgumentParser,
+    flag: str,
+    *,
+    minimum: int,
+    help: str,
+    default: int | None = None,
+    metavar: str = "N",
+) -> None:
+    """``FLAG N``: a whole number of at least ``minimum``; the help names a default."""
+    if default is not None:
+        help += " (default %(default)s)"
+    command.add_argument(
+        flag, metavar=metavar, type=at_least(minimum), default=default, help=help
+    )
+
+
+def add_port_option(
+    command: argparse.ArgumentParser, *, default: int, help: str
+) -> None:
+    """``--port PORT``, from 1 to 65535; the help names the default."""
+    command.add_argument(
+        "--port",
+        type=port_number,
+        default=default,
+        help=f"{help} (default %(default)s)",
+    )

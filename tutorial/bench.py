@@ -40,12 +40,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import redis
-
-from tutorial.arguments import at_least
+from tutorial.arguments import add_count_option
 from tutorial.bench_page import render_page, shape_name
 from tutorial.idp import IdentityProvider
-from tutorial.redis import RedisUnavailable, delete_keys, redis_server
+from tutorial.redis import (
+    RedisUnavailable,
+    delete_keys,
+    redis_server,
+    server_version,
+)
 from tutorial.stack import (
     RunningServer,
     Stack,
@@ -172,7 +175,7 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
     with shared_by_the_run() as shared:
         hot_path = measure_hot_paths(chosen, plan, shared, progress)
         fleet, attack = measure_fleets(chosen, plan, shared, progress)
-        redis_version = redis_server_version(shared.redis_url)
+        redis_version = server_version(shared.redis_url)
     progress.done()
     memory = [
         {key: run[key] for key in ("strategy", "workers", "peak_rss_mib")}
@@ -610,17 +613,6 @@ def versions(redis_version: str) -> dict[str, str]:
     }
 
 
-def redis_server_version(url: str) -> str:
-    client = redis.Redis.from_url(url)
-    try:
-        info = client.info("server")
-    finally:
-        client.close()
-    if "valkey_version" in info:
-        return f"Valkey {info['valkey_version']}"
-    return f"Redis {info['redis_version']}"
-
-
 def plan_figures(plan: Plan) -> dict[str, Any]:
     figures = asdict(plan)
     del figures["quick"]
@@ -679,34 +671,25 @@ def write_page(results: dict[str, Any], output_dir: Path) -> Path:
 # -- command line ----------------------------------------------------------------------
 
 
-def add_bench_command(commands: argparse._SubParsersAction) -> None:
-    """``tutorial bench [--quick]``."""
-    command = commands.add_parser(
-        "bench",
-        help="the benchmarks page's numbers, as JSON and as the page",
-        description="Measure every way of finding the signing key (step 00, "
-        "PyJWT's default, the steps from 03 on, the keys loaded at start-up) "
-        "side by side: the hot path in process, a gunicorn fleet over HTTP under "
-        "Locust, an attack with random kids, memory. Writes benchmarks.json and "
-        "benchmarks.md to docs/ (or --output-dir). The full run takes 20 to 30 "
-        "minutes; --quick, a minute or two.",
-    )
+def add_bench_options(command: argparse.ArgumentParser) -> None:
+    """``tutorial bench [--quick] [--requests N] ...``."""
     command.add_argument(
         "--quick",
         action="store_true",
         help="4 workers only, no provider latency, small loads: every figure, fast",
     )
-    command.add_argument(
+    # No default: left out, the plan (full or --quick) decides.
+    add_count_option(
+        command,
         "--requests",
-        metavar="N",
-        type=at_least(16),
+        minimum=16,
         help=f"requests per fleet run (default {FULL_PLAN.requests}, "
         f"--quick {QUICK_PLAN.requests})",
     )
-    command.add_argument(
+    add_count_option(
+        command,
         "--attack-requests",
-        metavar="N",
-        type=at_least(1),
+        minimum=1,
         help=f"tokens with random kids (default {FULL_PLAN.attack_requests}, "
         f"--quick {QUICK_PLAN.attack_requests})",
     )
@@ -722,7 +705,6 @@ def add_bench_command(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="measure nothing: write benchmarks.md again from benchmarks.json",
     )
-    command.set_defaults(command=run_bench_command)
 
 
 def run_bench_command(args: argparse.Namespace) -> int:

@@ -186,24 +186,6 @@ class Git:
 # -- command line --------------------------------------------------------------
 
 
-def add_branches_command(commands: argparse._SubParsersAction) -> None:
-    """``tutorial branches``."""
-    command = commands.add_parser(
-        "branches",
-        help="make a git branch per step: step-00, step-01, ...",
-        description="Create or update the local branches step-00 ... step-NN from the "
-        "current commit: each is one commit on the one before, with its step at the "
-        "root. The current branch, the index and the working tree are not touched, "
-        f"and a rerun gives the same commit ids. Publish them with: {PUBLISH}",
-    )
-    command.add_argument(
-        "--force",
-        action="store_true",
-        help="also replace step branches that hold commits of someone else's",
-    )
-    command.set_defaults(command=run_branches)
-
-
 def run_branches(args: argparse.Namespace) -> int:
     try:
         branches = make_branches(Path.cwd(), force=args.force)

@@ -27,10 +27,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from tutorial.arguments import at_least, number_between, port_number
-from tutorial.bench import add_bench_command
-from tutorial.branches import add_branches_command
-from tutorial.demo import add_demo_command
+from tutorial.arguments import (
+    add_command,
+    add_count_option,
+    add_port_option,
+    number_between,
+)
+from tutorial.bench import add_bench_options, run_bench_command
+from tutorial.branches import PUBLISH, run_branches
+from tutorial.demo import add_demo_options, run_demo_command
 from tutorial.idp import (
     DEFAULT_PORT,
     FAULT_EFFECTS,
@@ -54,6 +59,7 @@ from tutorial.redis import (
     find_redis_server,
     redis_url,
     run_redis_server,
+    server_version,
 )
 from tutorial.steps import (
     REPOSITORY,
@@ -96,74 +102,106 @@ def parser() -> Parser:
     )
     commands = root.add_subparsers(required=True, metavar="COMMAND")
 
-    steps = commands.add_parser("steps", help="list the steps")
-    steps.set_defaults(command=list_steps)
+    add_command(commands, "steps", list_steps, help="list the steps")
 
-    test = commands.add_parser("test", help="run a step's tests")
+    test = add_command(commands, "test", run_tests, help="run a step's tests")
     test.add_argument(
         "step", nargs="?", help="a step number or folder name; every step if left out"
     )
     test.add_argument(
         "pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest"
     )
-    test.set_defaults(command=run_tests)
 
-    idp = commands.add_parser(
+    idp = add_command(
+        commands,
         "idp",
+        serve_idp,
         help="serve the local identity provider in the foreground",
         description="Serve the local identity provider on 127.0.0.1, printing a line "
         "per JWKS download, until Ctrl-C.",
     )
     add_provider_options(idp)
-    idp.set_defaults(command=serve_idp)
 
-    token = commands.add_parser(
-        "token", help="print a token signed by the local identity provider's key"
+    token = add_command(
+        commands,
+        "token",
+        print_token,
+        help="print a token signed by the local identity provider's key",
     )
     add_provider_options(token)
     token.add_argument(
         "--sub", default="alice", help="the token's subject (default %(default)s)"
     )
-    token.add_argument(
+    add_count_option(
+        token,
         "--expires-in",
-        type=at_least(1),
+        minimum=1,
         default=3600,
+        help="lifetime",
         metavar="SECONDS",
-        help="lifetime (default %(default)s)",
     )
-    token.set_defaults(command=print_token)
 
     add_idp_admin_commands(commands)
     add_exercise_commands(commands)
-    add_branches_command(commands)
-    add_demo_command(commands)
-    add_bench_command(commands)
 
-    redis = commands.add_parser(
+    branches = add_command(
+        commands,
+        "branches",
+        run_branches,
+        help="make a git branch per step: step-00, step-01, ...",
+        description="Create or update the local branches step-00 ... step-NN from the "
+        "current commit: each is one commit on the one before, with its step at the "
+        "root. The current branch, the index and the working tree are not touched, "
+        f"and a rerun gives the same commit ids. Publish them with: {PUBLISH}",
+    )
+    branches.add_argument(
+        "--force",
+        action="store_true",
+        help="also replace step branches that hold commits of someone else's",
+    )
+
+    demo = add_command(
+        commands,
+        "demo",
+        run_demo_command,
+        help="the live demonstration: requests, JWKS downloads, latency, side by side",
+        description="Run steps under gunicorn against a real Redis (REDIS_URL, else "
+        "a throwaway one) and the local identity provider, send authenticated "
+        "requests, and print requests, JWKS downloads, errors, median and p95 "
+        "latency per step. Without STEP: steps 00, 03 and the last step.",
+    )
+    add_demo_options(demo)
+
+    bench = add_command(
+        commands,
+        "bench",
+        run_bench_command,
+        help="the benchmarks page's numbers, as JSON and as the page",
+        description="Measure every way of finding the signing key (step 00, "
+        "PyJWT's default, the steps from 03 on, the keys loaded at start-up) "
+        "side by side: the hot path in process, a gunicorn fleet over HTTP under "
+        "Locust, an attack with random kids, memory. Writes benchmarks.json and "
+        "benchmarks.md to docs/ (or --output-dir). The full run takes 20 to 30 "
+        "minutes; --quick, a minute or two.",
+    )
+    add_bench_options(bench)
+
+    redis = add_command(
+        commands,
         "redis",
+        serve_redis,
         help="run a real Redis in the foreground, at every step's default REDIS_URL",
         description="Run a real Redis (the redis-server on PATH, or the bundled "
         "valkey-server) on 127.0.0.1 with the docker compose service's password, "
         "until Ctrl-C. Nothing is kept on disk.",
     )
-    redis.add_argument(
-        "--port",
-        type=port_number,
-        default=DEFAULT_REDIS_PORT,
-        help="the port to listen on (default %(default)s)",
-    )
-    redis.set_defaults(command=serve_redis)
+    add_port_option(redis, default=DEFAULT_REDIS_PORT, help="the port to listen on")
     return root
 
 
 def add_provider_options(command: argparse.ArgumentParser) -> None:
     # `idp` and `token` must agree on both, or the token's issuer and key won't match.
-    command.add_argument(
-        "--port",
-        type=port_number,
-        default=DEFAULT_PORT,
-        help="the provider's port (default %(default)s)",
-    )
+    add_port_option(command, default=DEFAULT_PORT, help="the provider's port")
     command.add_argument(
         "--keys",
         type=Path,
@@ -174,8 +212,10 @@ def add_provider_options(command: argparse.ArgumentParser) -> None:
 
 
 def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
-    admin = commands.add_parser(
+    admin = add_command(
+        commands,
         "idp-admin",
+        administer_idp,
         help="make the running identity provider rotate its key, fail, slow down, heal",
         description="Change a running `tutorial idp`, to see what the API does when "
         "its identity provider rotates keys or misbehaves.",
@@ -209,13 +249,9 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
     heal = actions.add_parser("heal", help="no fault, no delay: back to normal")
     heal.set_defaults(admin_command=lambda args: "heal")
     for action in (rotate, fail, slow, heal):
-        action.add_argument(
-            "--port",
-            type=port_number,
-            default=DEFAULT_PORT,
-            help="the running provider's port (default %(default)s)",
+        add_port_option(
+            action, default=DEFAULT_PORT, help="the running provider's port"
         )
-    admin.set_defaults(command=administer_idp)
 
 
 def fail(message: str) -> int:
@@ -349,7 +385,7 @@ def serve_redis(args: argparse.Namespace) -> int:
             with run_redis_server(
                 executable, port=args.port, password=COMPOSE_PASSWORD
             ) as server:
-                name = server.server_name()
+                name = server_version(server.url)
                 print(f"Redis server: {describe_server(executable)}, {name}")
                 print(
                     f"Listening on 127.0.0.1:{args.port} with the docker compose "

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tutorial.arguments import at_least
+from tutorial.arguments import add_count_option
 from tutorial.idp import IdentityProvider
 from tutorial.net import http_status
 from tutorial.redis import RedisUnavailable, delete_keys, redact, redis_server
@@ -193,46 +193,38 @@ def table(measurements: list[Measurement]) -> str:
 # -- command line --------------------------------------------------------------
 
 
-def add_demo_command(commands: argparse._SubParsersAction) -> None:
-    """``tutorial demo [STEP ...]``."""
-    command = commands.add_parser(
-        "demo",
-        help="the live demonstration: requests, JWKS downloads, latency, side by side",
-        description="Run steps under gunicorn against a real Redis (REDIS_URL, else "
-        "a throwaway one) and the local identity provider, send authenticated "
-        "requests, and print requests, JWKS downloads, errors, median and p95 "
-        "latency per step. Without STEP: steps 00, 03 and the last step.",
-    )
+def add_demo_options(command: argparse.ArgumentParser) -> None:
+    """``tutorial demo [STEP ...] [--requests N] ...``."""
     command.add_argument("steps", nargs="*", metavar="STEP", help="step numbers")
-    command.add_argument(
+    add_count_option(
+        command,
         "--requests",
-        metavar="N",
-        type=at_least(2),
+        minimum=2,
         default=DEFAULT_REQUESTS,
-        help="requests per step (default %(default)s)",
+        help="requests per step",
     )
-    command.add_argument(
+    add_count_option(
+        command,
         "--latency-ms",
-        metavar="MS",
-        type=at_least(0),
+        minimum=0,
         default=DEFAULT_LATENCY_MS,
-        help="how long the provider takes per JWKS download (default %(default)s)",
+        help="how long the provider takes per JWKS download",
+        metavar="MS",
     )
-    command.add_argument(
+    add_count_option(
+        command,
         "--workers",
-        metavar="N",
-        type=at_least(1),
+        minimum=1,
         default=DEFAULT_WORKERS,
-        help="gunicorn workers (default %(default)s)",
+        help="gunicorn workers",
     )
-    command.add_argument(
+    add_count_option(
+        command,
         "--concurrency",
-        metavar="N",
-        type=at_least(1),
+        minimum=1,
         default=DEFAULT_CONCURRENCY,
-        help="requests in flight at once (default %(default)s)",
+        help="requests in flight at once",
     )
-    command.set_defaults(command=run_demo_command)
 
 
 def announce(line: str) -> None:

@@ -122,6 +122,18 @@ def answers_ping(url: str) -> bool:
     return True
 
 
+def server_version(url: str) -> str:
+    """``Valkey 9.1.2`` or ``Redis 7.2.4``: what the server at ``url`` says it is."""
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("server")
+    finally:
+        client.close()
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}"
+    return f"Redis {info['redis_version']}"
+
+
 def find_redis_server() -> str | None:
     """A Redis server binary: ``redis-server`` on PATH, else the bundled one."""
     return shutil.which("redis-server") or bundled_redis_server()
@@ -156,17 +168,6 @@ class RunningRedis:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
-
-    def server_name(self) -> str:
-        """``valkey 9.1.2`` or ``redis 7.2.4``: what the server says it is."""
-        client = redis.Redis.from_url(self.url)
-        try:
-            info = client.info("server")
-        finally:
-            client.close()
-        if "valkey_version" in info:
-            return f"valkey {info['valkey_version']}"
-        return f"redis {info['redis_version']}"
 
 
 @contextmanager
