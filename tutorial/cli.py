@@ -309,16 +309,21 @@ def serve_idp(args: argparse.Namespace) -> int:
             "Is another provider running? Stop it, or choose another --port."
         )
     options = provider_options(args)
-    say(f"Identity provider on {idp.issuer}")
-    say(f"  JWKS:      {idp.jwks_url}")
-    say(f"  audience:  {idp.audience}")
-    say(f"  keys:      {args.keys} (signing with {idp.current_key.kid})")
-    admin = "uv run tutorial idp-admin"
-    say(f"A token:     uv run tutorial token{options}")
-    say(f"Rotate keys: {admin} rotate{port_option(args)}")
-    say(f"Misbehave:   {admin} fail server-error{port_option(args)}  (or slow 2, heal)")
-    say("Each JWKS download is a line below. Ctrl-C stops the provider.")
+    # Caught before the last line says Ctrl-C stops it, so that one sent right
+    # after that line stops it in order too.
     with stop_requested() as stopped:
+        say(f"Identity provider on {idp.issuer}")
+        say(f"  JWKS:      {idp.jwks_url}")
+        say(f"  audience:  {idp.audience}")
+        say(f"  keys:      {args.keys} (signing with {idp.current_key.kid})")
+        admin = "uv run tutorial idp-admin"
+        say(f"A token:     uv run tutorial token{options}")
+        say(f"Rotate keys: {admin} rotate{port_option(args)}")
+        say(
+            f"Misbehave:   {admin} fail server-error{port_option(args)}"
+            "  (or slow 2, heal)"
+        )
+        say("Each JWKS download is a line below. Ctrl-C stops the provider.")
         while not stopped.wait(POLL_SECONDS):
             pass
     idp.stop()
