@@ -201,13 +201,14 @@ move the overall ratio.
 """
 
     def fleet_section(self) -> str:
+        latencies = self.plan["latencies_ms"]
         parts = [
             f"""
 ## The fleet over HTTP
 
 Each strategy under gunicorn, started cold: fresh workers, nothing cached in Redis.
 A real Redis, and the local provider answering after
-{" or ".join(f"{latency} ms" for latency in self.plan["latencies_ms"])}.
+{" or ".join(f"{latency} ms" for latency in latencies)}.
 {self.plan["requests"]:,} requests from {self.plan["clients"]} clients at once,
 sent by Locust, each client sending its next request as soon as its last one is
 answered. The provider counts the JWKS downloads.
@@ -215,7 +216,7 @@ answered. The provider counts the JWKS downloads.
 ### JWKS downloads from a cold start
 """
         ]
-        for latency in self.plan["latencies_ms"]:
+        for latency in latencies:
             parts.append(self.downloads_table(latency))
             if len(self.single_threaded_shapes()) > 1:
                 parts.append(self.downloads_chart(latency))
@@ -223,12 +224,14 @@ answered. The provider counts the JWKS downloads.
                     "Where lines overlap, the strategies made as many downloads; "
                     "the table has every number."
                 )
-        parts.append(bullets(self.download_findings()))
+        parts.append(bullets([self.download_finding(latency) for latency in latencies]))
         parts.append(f"### Throughput and latency, {shape_name(self.attack_shape)}")
-        for latency in self.plan["latencies_ms"]:
+        for latency in latencies:
             parts.append(self.throughput_table(latency))
             parts.append(self.throughput_chart(latency))
-        parts.append(bullets(self.throughput_findings()))
+        parts.append(
+            bullets([self.throughput_finding(latency) for latency in latencies])
+        )
         parts.append(self.fleet_caution())
         parts.append(self.every_run())
         return "\n\n".join(part.strip("\n") for part in parts)
@@ -389,37 +392,26 @@ usage: tutorial bench [-h] [--quick] ...
         )
         return findings
 
-    def download_findings(self) -> list[str]:
-        findings = []
-        shape = self.attack_shape
-        for latency in self.plan["latencies_ms"]:
-            runs = {name: self.fleet_run(name, shape, latency) for name in self.ids}
-            others = [runs[name]["downloads"] for name in self.ids if name != STEP_00]
-            findings.append(
-                f"{shape_name(shape)}, provider at {latency} ms: step 00 "
-                f"downloaded the JWKS {runs[STEP_00]['downloads']:,} times for "
-                f"{runs[STEP_00]['requests']:,} requests; every other strategy "
-                f"{span(min(others), max(others))} times."
-            )
-        return findings
+    def download_finding(self, latency: int) -> str:
+        runs = self.attack_shape_runs(latency)
+        others = [runs[name]["downloads"] for name in self.ids if name != STEP_00]
+        return (
+            f"{shape_name(self.attack_shape)}, provider at {latency} ms: step 00 "
+            f"downloaded the JWKS {runs[STEP_00]['downloads']:,} times for "
+            f"{runs[STEP_00]['requests']:,} requests; every other strategy "
+            f"{span(min(others), max(others))} times."
+        )
 
-    def throughput_findings(self) -> list[str]:
-        findings = []
-        for latency in self.plan["latencies_ms"]:
-            runs = {
-                name: self.fleet_run(name, self.attack_shape, latency)
-                for name in self.ids
-            }
-            floor, step_00 = runs[FLOOR], runs[STEP_00]
-            findings.append(
-                f"Provider at {latency} ms: {self.labels[self.last_step]} served "
-                f"{times(ratio(runs[self.last_step], floor))} the floor's requests "
-                f"per second and {times(ratio(runs[self.last_step], step_00))} "
-                f"step 00's; step 00 {times(ratio(step_00, floor))} the floor's. CPU "
-                f"per request: {cpu(runs[self.last_step])}, the floor "
-                f"{cpu(floor)}, step 00 {cpu(step_00)}."
-            )
-        return findings
+    def throughput_finding(self, latency: int) -> str:
+        runs = self.attack_shape_runs(latency)
+        floor, step_00, last = runs[FLOOR], runs[STEP_00], runs[self.last_step]
+        return (
+            f"Provider at {latency} ms: {self.labels[self.last_step]} served "
+            f"{times(ratio(last, floor))} the floor's requests per second and "
+            f"{times(ratio(last, step_00))} step 00's; step 00 "
+            f"{times(ratio(step_00, floor))} the floor's. CPU per request: "
+            f"{cpu(last)}, the floor {cpu(floor)}, step 00 {cpu(step_00)}."
+        )
 
     def attack_findings(self) -> list[str]:
         downloaded = [name for name in self.ids if self.attack[name]["downloads"]]
@@ -464,6 +456,12 @@ usage: tutorial bench [-h] [--quick] ...
                 return run
         raise KeyError(f"no fleet run of {strategy} for {shape} at {latency} ms")
 
+    def attack_shape_runs(self, latency: int) -> dict[str, dict[str, Any]]:
+        """Every strategy's fleet run on the attack's shape, at ``latency`` ms."""
+        return {
+            name: self.fleet_run(name, self.attack_shape, latency) for name in self.ids
+        }
+
     def single_threaded_shapes(self) -> list[dict[str, int]]:
         return [shape for shape in self.plan["shapes"] if shape["threads"] == 1]
 
@@ -503,9 +501,7 @@ usage: tutorial bench [-h] [--quick] ...
         )
 
     def throughput_table(self, latency: int) -> str:
-        runs = {
-            name: self.fleet_run(name, self.attack_shape, latency) for name in self.ids
-        }
+        runs = self.attack_shape_runs(latency)
         rows = [
             [
                 self.labels[name],
@@ -526,9 +522,7 @@ usage: tutorial bench [-h] [--quick] ...
         )
 
     def throughput_chart(self, latency: int) -> str:
-        runs = {
-            name: self.fleet_run(name, self.attack_shape, latency) for name in self.ids
-        }
+        runs = self.attack_shape_runs(latency)
         return bar_chart(
             f"Requests per second relative to the floor, provider at {latency} ms",
             [self.chart_labels[name] for name in self.ids],
