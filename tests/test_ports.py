@@ -76,56 +76,64 @@ def test_a_page_that_starts_redis_gets_it_on_a_free_port_with_the_compose_passwo
     ) == (f"REDIS_URL={url}")
 
 
-def test_the_provider_commands_get_its_port(ports: PagePorts):
+# What a page shows, and what its replay runs: {provider}, {docs} and {api} stand
+# for the free ports that replace 8001, 8008 and 8000.
+REPLAYED_COMMANDS = [
+    ("uv run tutorial idp", "uv run tutorial idp --port {provider}"),
+    ("uv run tutorial idp --port 8001", "uv run tutorial idp --port {provider}"),
+    (
+        'curl -H "Bearer $(uv run tutorial token --sub al)" URL',
+        'curl -H "Bearer $(uv run tutorial token --sub al --port {provider})" URL',
+    ),
+    (
+        "uv run tutorial idp-admin rotate  # a new key\n",
+        "uv run tutorial idp-admin rotate --port {provider}  # a new key\n",
+    ),
+    (
+        "uv run tutorial token | cut -c1-20",
+        "uv run tutorial token --port {provider} | cut -c1-20",
+    ),
+    ("uv run mkdocs serve", "uv run mkdocs serve --dev-addr 127.0.0.1:{docs}"),
+    (
+        "uv run mkdocs serve --dev-addr 127.0.0.1:8008",
+        "uv run mkdocs serve --dev-addr 127.0.0.1:{docs}",
+    ),
+    (
+        "uv run gunicorn --chdir steps/00 jwks_demo.wsgi",
+        "uv run gunicorn --chdir steps/00 jwks_demo.wsgi --bind 127.0.0.1:{api}",
+    ),
+    (
+        "uv run gunicorn --workers 4 \\\n  jwks_demo.wsgi\n",
+        "uv run gunicorn --workers 4 --bind 127.0.0.1:{api} \\\n  jwks_demo.wsgi\n",
+    ),
+    # Left alone: not a server's command, or not one of the tutorial's servers.
+    ("uv run tutorial test 3", "uv run tutorial test 3"),
+    ("uv run tutorial steps", "uv run tutorial steps"),
+    ("uv run tutorial idps", "uv run tutorial idps"),
+    (
+        "uv run pytest steps/03-caching-subclass -k gunicorn",
+        "uv run pytest steps/03-caching-subclass -k gunicorn",
+    ),
+]
+
+
+@pytest.mark.parametrize(("shown", "replayed"), REPLAYED_COMMANDS)
+def test_each_command_gets_its_servers_port(ports: PagePorts, shown, replayed):
+    free = {
+        "provider": ports[PROVIDER_PORT],
+        "docs": ports[DOCS_PORT],
+        "api": ports[API_PORT],
+    }
+
+    assert ports.command(shown) == replayed.format(**free)
+
+
+def test_the_provider_settings_get_its_port(ports: PagePorts):
     port = ports[PROVIDER_PORT]
 
-    assert ports.command("uv run tutorial idp") == f"uv run tutorial idp --port {port}"
-    assert (
-        ports.command("uv run tutorial idp --port 8001")
-        == f"uv run tutorial idp --port {port}"
-    )
-    assert ports.command('curl -H "Bearer $(uv run tutorial token --sub al)" URL') == (
-        f'curl -H "Bearer $(uv run tutorial token --sub al --port {port})" URL'
-    )
-    assert ports.command("uv run tutorial idp-admin rotate  # a new key\n") == (
-        f"uv run tutorial idp-admin rotate --port {port}  # a new key\n"
-    )
-    assert ports.command("uv run tutorial token | cut -c1-20") == (
-        f"uv run tutorial token --port {port} | cut -c1-20"
-    )
     env = ports.env()
     assert env["JWKS_URL"] == f"http://127.0.0.1:{port}/.well-known/jwks.json"
     assert env["JWT_ISSUER"] == f"http://127.0.0.1:{port}"
-
-
-def test_other_tutorial_commands_are_left_alone(ports: PagePorts):
-    for command in (
-        "uv run tutorial test 3",
-        "uv run tutorial steps",
-        "uv run tutorial idps",
-    ):
-        assert ports.command(command) == command
-
-
-def test_the_site_and_the_api_get_their_addresses(ports: PagePorts):
-    docs, api = ports[DOCS_PORT], ports[API_PORT]
-
-    assert (
-        ports.command("uv run mkdocs serve")
-        == f"uv run mkdocs serve --dev-addr 127.0.0.1:{docs}"
-    )
-    assert ports.command("uv run mkdocs serve --dev-addr 127.0.0.1:8008") == (
-        f"uv run mkdocs serve --dev-addr 127.0.0.1:{docs}"
-    )
-    assert ports.command("uv run gunicorn --chdir steps/00 jwks_demo.wsgi") == (
-        f"uv run gunicorn --chdir steps/00 jwks_demo.wsgi --bind 127.0.0.1:{api}"
-    )
-    assert ports.command("uv run gunicorn --workers 4 \\\n  jwks_demo.wsgi\n") == (
-        f"uv run gunicorn --workers 4 --bind 127.0.0.1:{api} \\\n  jwks_demo.wsgi\n"
-    )
-    assert ports.command("uv run pytest steps/03-caching-subclass -k gunicorn") == (
-        "uv run pytest steps/03-caching-subclass -k gunicorn"
-    )
 
 
 def test_expected_output_follows_the_servers(ports: PagePorts):
