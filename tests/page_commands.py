@@ -300,17 +300,26 @@ def run_blocks(
 
 def run_command(block: Block, ports: PagePorts, env: dict[str, str]) -> str:
     command = ports.command(block.text)
-    result = subprocess.run(
-        ["bash", "-e", "-o", "pipefail", "-c", command],
-        cwd=REPOSITORY,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=COMMAND_TIMEOUT,
+    result = run_in_repository(
+        ["bash", "-e", "-o", "pipefail", "-c", command], env, COMMAND_TIMEOUT
     )
     assert result.returncode == 0, (
         f"{block.where} failed (exit code {result.returncode}):\n"
         f"{command}\n---\n{result.stdout}"
     )
     return result.stdout
+
+
+def run_in_repository(
+    command: list[str], env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` at the repository's root; its stdout and stderr, as one text."""
+    return subprocess.run(
+        command,
+        cwd=REPOSITORY,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )

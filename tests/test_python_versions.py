@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.steps import REPOSITORY
+from tests.page_commands import run_in_repository
 
 # Newer than the repository's 3.11, newest first.
 NEWER_VERSIONS = ("3.14", "3.13", "3.12")
@@ -122,15 +122,7 @@ def test_the_kit_and_a_redis_backed_step_pass_on_the_newest_python(
         ],
     }
     for name, command in runs.items():
-        result = subprocess.run(
-            command,
-            cwd=REPOSITORY,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=RUN_SECONDS,
-        )
+        result = run_in_repository(command, env, RUN_SECONDS)
         last_lines = "\n".join(result.stdout.splitlines()[-30:])
         assert result.returncode == 0, f"{name} on {newer_python} failed:\n{last_lines}"
         assert f"Python {version_of(newer_python)}" in result.stdout, last_lines
