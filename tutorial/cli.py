@@ -61,6 +61,7 @@ from tutorial.redis import (
     run_redis_server,
     server_version,
 )
+from tutorial.scenarios import add_scenarios_options, run_scenarios_command
 from tutorial.steps import (
     REPOSITORY,
     Step,
@@ -185,6 +186,21 @@ def parser() -> Parser:
         "minutes; --quick, a minute or two.",
     )
     add_bench_options(bench)
+
+    scenarios = add_command(
+        commands,
+        "scenarios",
+        run_scenarios_command,
+        help="what each step survives: every trap played on every step",
+        description="Play scenarios (a key rotation, Redis killed, the provider "
+        "down, a cold stampede, hostile tokens and key sets, a planted pickle) on "
+        "steps under gunicorn, each cell with a Redis and a provider of its own, "
+        "and print each outcome; exit 1 when one differs from "
+        "tutorial/expected_outcomes.toml. Without STEP or --scenario: the whole "
+        "matrix and a one-minute soak of the last step (about ten minutes), "
+        "written to docs/scenarios.json and docs/what-each-step-survives.md.",
+    )
+    add_scenarios_options(scenarios)
 
     redis = add_command(
         commands,

@@ -32,6 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -439,7 +440,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.idp.cache_control and status == 200:
             self.send_header("Cache-Control", self.idp.cache_control)
         self.end_headers()
-        self.wfile.write(body)
+        # A client may hang up on a body it will not read to the end (10 MB of it,
+        # say): that is its right, not a fault of the provider to print.
+        with suppress(ConnectionError):
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the CLI report downloads through the counter."""
