@@ -5,6 +5,7 @@ the provider publishes as a JWKS document; the authenticator's JWKS client
 fetches it.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +86,7 @@ class JWKSAuthentication(BaseAuthentication):
         kid = trusted_header_kid(token)
         signing_key = self.signing_key(kid)
         try:
-            return jwt.decode(
+            claims = jwt.decode(
                 token,
                 signing_key.key,
                 algorithms=ALGORITHMS,
@@ -95,6 +96,7 @@ class JWKSAuthentication(BaseAuthentication):
             )
         except jwt.InvalidTokenError as error:
             raise exceptions.AuthenticationFailed(f"Invalid token: {error}.") from error
+        return plain_json(claims)
 
     # --8<-- [end:verify]
 
@@ -126,6 +128,22 @@ def provider_unavailable(jwks_url: str, cause: str) -> IdentityProviderUnavailab
     """The 503 to raise, once a warning line has said which JWKS failed, and how."""
     logger.warning("No usable JWKS at %s: %s. Answering 503.", jwks_url, cause)
     return IdentityProviderUnavailable()
+
+
+def plain_json(claims: dict[str, Any]) -> dict[str, Any]:
+    """The claims, if JSON can carry them back in the answer; a 401 otherwise.
+
+    Python's JSON parser reads NaN, Infinity and lone UTF-16 surrogates, which
+    JSON text cannot carry (RFC 8259): a signed token that holds one would make
+    the answer fail to render, a 500. Such a token is broken, not ours to echo.
+    """
+    try:
+        json.dumps(claims, allow_nan=False, ensure_ascii=False).encode()
+    except ValueError as error:  # UnicodeEncodeError is a ValueError too
+        raise exceptions.AuthenticationFailed(
+            "Invalid token: its claims are not plain JSON."
+        ) from error
+    return claims
 
 
 def bearer_token(request: Request) -> str | None:

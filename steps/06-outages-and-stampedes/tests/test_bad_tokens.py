@@ -1,5 +1,7 @@
 """Every kind of bad token gets 401, a reason, and a Bearer challenge (RFC 6750)."""
 
+import math
+
 import jwt
 import pytest
 
@@ -79,6 +81,14 @@ def test_hs256_signed_with_the_public_key(idp, mint_token, get_me):
 @pytest.mark.parametrize("scheme", ["Basic dXNlcjpwYXNz", "Token abc"])
 def test_another_scheme_is_not_ours(idp, get_me, scheme):
     assert_refused(get_me(HTTP_AUTHORIZATION=scheme), "not provided", CHALLENGE)
+
+
+@pytest.mark.parametrize(
+    "value", [math.inf, math.nan, "\ud800"], ids=["Infinity", "NaN", "lone surrogate"]
+)
+def test_a_claim_json_cannot_carry_back(idp, mint_token, get_me, value):
+    # Signed by the provider itself: valid, but the answer could not be rendered.
+    assert_refused(get_me(mint_token(note=value)), "not plain JSON")
 
 
 def test_junk_tokens_cost_no_download(idp, mint_token, get_me):
