@@ -78,6 +78,22 @@ def entry_from(value: Any) -> CachedJWKS | None:
 # This process's copy of each JWKS URL's entry, kept on every read from Redis:
 # what tokens are checked with while Redis is down. One entry per URL.
 copies_here: dict[str, CachedJWKS] = {}
+
+# When this process last refreshed each JWKS URL on its own, by its monotonic
+# clock: the cooldown while Redis, which keeps the fleet's, is down.
+refreshed_here_at: dict[str, float] = {}
+
+
+def claim_refresh_in_this_process(uri: str) -> bool:
+    """True once per JWKS_MIN_REFRESH_SECONDS for this process."""
+    now = time.monotonic()
+    last = refreshed_here_at.get(uri)
+    if last is not None and now - last < settings.JWKS_MIN_REFRESH_SECONDS:
+        return False
+    refreshed_here_at[uri] = now
+    return True
+
+
 # --8<-- [end:cached-entry]
 
 
@@ -289,12 +305,16 @@ class CachingJWKClient(LoggingJWKClient):
         # absent, and the key expires by itself. One atomic command, so of many
         # workers asking at once exactly one gets True, and the next caller
         # only once the cooldown is over. While Redis is down (None) nobody can
-        # count refreshes for the fleet: none then, rather than one per request.
+        # count refreshes for the fleet, so each process counts its own: a key
+        # rotated during the outage still gets through, and a flood of made-up
+        # kids costs each worker one download per cooldown, not one per request.
         claimed = shared_cache.add(
             self.refresh_cooldown_key,
             "a refresh happened",
             timeout=settings.JWKS_MIN_REFRESH_SECONDS,
         )
+        if claimed is None:
+            claimed = claim_refresh_in_this_process(self.uri)
         return claimed is True
 
     # --8<-- [end:cooldown]

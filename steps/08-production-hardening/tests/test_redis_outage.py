@@ -55,6 +55,24 @@ def test_valid_tokens_keep_getting_200_when_redis_dies(idp, mint_token):
 # --8<-- [end:lesson-redis-dies]
 
 
+@pytest.mark.lesson(step=6)
+def test_a_key_rotated_while_redis_is_down_is_accepted(idp, mint_token):
+    with ExitStack() as redis_server:
+        redis_url = redis_server.enter_context(throwaway_redis_server())
+        env = {**provider_env(idp), "REDIS_URL": redis_url}
+        with run_gunicorn(STEP_DIR, env=env, workers=WORKERS) as server:
+            assert requests_in_parallel(server.port, mint_token()) == [200] * REQUESTS
+            redis_server.close()
+            idp.rotate()  # the fleet's cooldown is in Redis, out of reach
+            downloads_before = idp.downloads
+
+            statuses = requests_in_parallel(server.port, mint_token())
+
+    assert statuses == [200] * REQUESTS
+    # Each worker refreshes on its own, once per cooldown: not once per request.
+    assert idp.downloads - downloads_before <= WORKERS
+
+
 @pytest.fixture
 def hanging_redis_url() -> Iterator[str]:
     """A port that accepts connections and never answers: a Redis that hangs."""
