@@ -21,6 +21,7 @@ LONGEST_FIRST = (
     "tests/test_bench.py::test_quick_bench_has_every_strategy_and_figure",
     "tests/test_steps.py::test_step_suite_passes",
     "tests/test_python_versions.py",
+    "tests/test_soak.py::test_the_last_step_answers_every_valid_token",
     "tests/test_docs_browser.py::test_every_page_works_offline",
     "tests/test_workspace.py::test_a_started_step_fails_until_its_solution_is_written",
     "tests/test_docs_commands.py::test_the_commands_on_the_page_work",
@@ -28,6 +29,9 @@ LONGEST_FIRST = (
     "tests/test_ports.py::test_the_site_the_provider_and_the_api_run_together",
     "tests/test_demo.py",
     "tests/test_branches.py::test_the_lesson_tests_of_the_last_step",
+    "tests/test_scenarios.py::test_the_step_does_what_the_table_says[cold-stampede",
+    "tests/test_scenarios.py::test_the_step_does_what_the_table_says[provider-down",
+    "tests/test_fuzz_authorization.py",
 )
 BYTECODE_FOLDER = pytest.StashKey[str]()
 

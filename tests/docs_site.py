@@ -29,7 +29,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+from tutorial.steps import REPOSITORY
+
 DOCS = REPOSITORY / "docs"
 
 NOT_RUN = re.compile(r"^# Not run by the tests: \S")

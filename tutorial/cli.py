@@ -197,7 +197,7 @@ def parser() -> Parser:
         "steps under gunicorn, each cell with a Redis and a provider of its own, "
         "and print each outcome; exit 1 when one differs from "
         "tutorial/expected_outcomes.toml. Without STEP or --scenario: the whole "
-        "matrix and a one-minute soak of the last step (about ten minutes), "
+        "matrix and a one-minute soak of the last step (a few minutes), "
         "written to docs/scenarios.json and docs/what-each-step-survives.md.",
     )
     add_scenarios_options(scenarios)

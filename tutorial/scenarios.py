@@ -8,7 +8,7 @@ of every scenario on every step, the traps of the early steps included, and the
 matrix test fails when a run differs from it in either direction::
 
     result = run_cell(find_step(3), SCENARIOS["rotation"])
-    result.outcome   # "new key: 5×401"
+    result.outcome   # "new key: 401": the new key is refused
     result.survived  # False: the trap step 05 is about
 
 Every cell starts servers of its own (Redis, provider, gunicorn), so that no cell
@@ -98,7 +98,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Scenario:
-    """Something that happens to a service in production, and how to tell the end."""
+    """Something that happens to a service in production, and what came of it."""
 
     name: str
     title: str
@@ -153,15 +153,12 @@ def statuses(answers: Iterable[Answer]) -> str:
     if len(counts) == 1:
         (status,) = counts
         return str(status)
-    return ", ".join(f"{n}×{status}" for status, n in sorted(counts.items(), key=str))
+    by_status = sorted(counts.items(), key=lambda item: str(item[0]))
+    return ", ".join(f"{n}×{status}" for status, n in by_status)
 
 
 def downloads(count: int) -> str:
     return f"{count} download" if count == 1 else f"{count} downloads"
-
-
-def server_errors(answers: Iterable[Answer]) -> int:
-    return sum(1 for answer in answers if answer.status is None or answer.status >= 500)
 
 
 def all_are(answers: Sequence[Answer], status: int) -> bool:
@@ -263,12 +260,13 @@ def provider_down_cold(cell: Cell) -> Result:
 
 
 STAMPEDE_REQUESTS, STAMPEDE_WORKERS = 50, 4
-PROVIDER_LATENCY_SECONDS = 0.5
+PROVIDER_LATENCY_SECONDS = 1.0
 
 
 def cold_stampede(cell: Cell) -> Result:
-    # A provider half a second away, as a remote one under load can be: every
-    # worker that finds the cache empty within that half second downloads.
+    # A provider a second away, as a remote one under load can be: every worker
+    # that finds the cache empty within that second downloads. A long second, so
+    # that even a busy laptop gives each worker its first request within it.
     cell.idp.delay_seconds = PROVIDER_LATENCY_SECONDS
     requests = [cell.valid()] * STAMPEDE_REQUESTS
     answers = cell.get_many(requests, concurrency=STAMPEDE_REQUESTS)
@@ -487,8 +485,8 @@ SCENARIOS = {
         Scenario(
             "cold-stampede",
             "50 requests at once on 4 cold workers",
-            "A fleet that starts together, with a provider half a second away: how"
-            " many downloads before the first one is shared?",
+            "A fleet that starts together, with a provider a second away: how many"
+            " downloads before the first one is shared?",
             cold_stampede,
             workers=STAMPEDE_WORKERS,
         ),
@@ -535,7 +533,6 @@ def run_matrix(
     report: Callable[[str], None],
 ) -> dict[str, Any]:
     """Every scenario on every step, a few cells at a time; the results as JSON."""
-    started = time.monotonic()
     outcomes: dict[tuple[str, str], Result] = {}
     with ThreadPoolExecutor(max_workers=CELLS_AT_ONCE) as pool:
         futures = {
@@ -555,7 +552,6 @@ def run_matrix(
             "python": platform.python_version(),
             "system": platform.platform(terse=True),
         },
-        "seconds": round(time.monotonic() - started),
         "steps": [step.name for step in steps],
         "scenarios": {
             scenario.name: {
@@ -575,7 +571,7 @@ def run_matrix(
 
 
 def add_scenarios_options(command: argparse.ArgumentParser) -> None:
-    """``tutorial scenarios [STEP ...] [--scenario NAME ...]``."""
+    """``tutorial scenarios [STEP ...] [--scenario NAME ...] [--page-only]``."""
     command.add_argument(
         "steps", nargs="*", metavar="STEP", help="step numbers (default: every step)"
     )
@@ -586,13 +582,23 @@ def add_scenarios_options(command: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"one of {', '.join(SCENARIOS)}; again for more (default: all)",
     )
+    command.add_argument(
+        "--page-only",
+        action="store_true",
+        help="only write the page again from docs/scenarios.json",
+    )
 
 
 def run_scenarios_command(args: argparse.Namespace) -> int:
     """Play the cells asked for; the whole matrix also writes the docs page."""
+    if args.page_only:
+        results = json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
+        write_page(results)
+        return 0
     steps = [find_step(wanted) for wanted in args.steps] or discover_steps()
     scenarios = [SCENARIOS[name] for name in args.scenario or SCENARIOS]
     whole_matrix = not args.steps and not args.scenario
+    started = time.monotonic()
     try:
         results = run_matrix(steps, scenarios, report=announce)
         if whole_matrix:
@@ -608,11 +614,15 @@ def run_scenarios_command(args: argparse.Namespace) -> int:
     except RedisUnavailable as error:
         print(error, file=sys.stderr)
         return 1
+    results["seconds"] = round(time.monotonic() - started)
     differences = differences_from_table(results)
     for difference in differences:
         print(difference, file=sys.stderr)
     if whole_matrix:
-        write_results(results)
+        RESULTS_FILE.write_text(
+            json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        write_page(results)
     return 1 if differences else 0
 
 
@@ -626,10 +636,6 @@ def differences_from_table(results: dict[str, Any]) -> list[str]:
     ]
 
 
-def write_results(results: dict[str, Any]) -> None:
-    RESULTS_FILE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+def write_page(results: dict[str, Any]) -> None:
     PAGE_FILE.write_text(render_page(results), encoding="utf-8")
-    announce(
-        f"Wrote {RESULTS_FILE.relative_to(REPOSITORY)} and "
-        f"{PAGE_FILE.relative_to(REPOSITORY)}."
-    )
+    announce(f"Wrote {PAGE_FILE.relative_to(REPOSITORY)} from {RESULTS_FILE.name}.")

@@ -49,33 +49,52 @@ the later steps fix; the matrix shows where each one does.
 Every cell below was measured by `uv run tutorial scenarios` on {recorded}
 ({machine}; about {minutes} minutes). Every run of the tests plays every
 cell again (`tests/test_scenarios.py`) and fails when an outcome differs from
-the table the tests hold, in either direction: a trap that stopped happening
-is as much a bug in the story as a fix that regressed."""
+the table in `tutorial/expected_outcomes.toml`, in either direction: a trap
+that stopped happening is as much a bug in the story as a fix that regressed."""
 
 LEGEND = f"""\
 {SURVIVED} the step comes through (no 5xx, valid tokens accepted, at most one
 download where the scenario counts them); {FELL} it falls into the trap. The
-sections below say what happened in each cell, in words."""
+sections below say what happened in each cell: `401, 1 download` means that
+every answer was 401 and the whole scenario cost one JWKS download; answers
+that differ are counted, as in `18×200, 2×500`."""
 
 FOOTER = """\
 ## Run it yourself
 
+The whole matrix and the soak take a few minutes; they write
+`docs/scenarios.json` and this page:
+
 ```sh
-uv run tutorial scenarios            # every step, every scenario, and the soak
+# Not run by the tests: minutes long; tests/test_scenarios.py plays every cell
+uv run tutorial scenarios
+```
+
+One cell takes seconds. Step 03 refuses the rotated key:
+
+```sh
 uv run tutorial scenarios 3 --scenario rotation
 ```
 
-The first command writes `docs/scenarios.json` and this page; the second plays
-one cell and prints its outcome."""
+```text title="What you should see"
+03 rotation             new key: 401
+```"""
 
 
 def matrix(steps: list[str], scenarios: dict[str, dict[str, Any]]) -> str:
-    headers = ["scenario", *(step[:2] for step in steps)]
+    headers = ["scenario", *(f"[{step[:2]}]({step_page(step)})" for step in steps)]
     rows = [
-        [scenario["title"], *(mark(scenario["cells"][step]) for step in steps)]
-        for scenario in scenarios.values()
+        [
+            f"[{scenario['title']}](#{name})",
+            *(mark(scenario["cells"][step]) for step in steps),
+        ]
+        for name, scenario in scenarios.items()
     ]
     return table(headers, rows, "l" * len(headers))
+
+
+def step_page(step: str) -> str:
+    return f"steps/{step}.md"
 
 
 def mark(cell: dict[str, Any]) -> str:
@@ -84,7 +103,11 @@ def mark(cell: dict[str, Any]) -> str:
 
 def scenario_section(name: str, scenario: dict[str, Any], steps: list[str]) -> str:
     rows = [
-        [f"`{step}`", mark(scenario["cells"][step]), scenario["cells"][step]["outcome"]]
+        [
+            f"[`{step}`]({step_page(step)})",
+            mark(scenario["cells"][step]),
+            scenario["cells"][step]["outcome"],
+        ]
         for step in steps
     ]
     return "\n\n".join(

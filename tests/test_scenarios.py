@@ -1,0 +1,100 @@
+"""What each step survives: every cell of the matrix, played on real servers.
+
+Each cell starts a step under gunicorn with a Redis and a provider of its own,
+plays one scenario and compares the outcome with ``EXPECTED``. A difference in
+either direction fails: a trap that stopped happening breaks the story as much
+as a fix that regressed. The page "What each step survives" shows a recorded run
+(docs/scenarios.json); the last tests check that it agrees with the table too.
+"""
+
+import json
+
+import pytest
+
+from tutorial.scenarios import (
+    EXPECTED,
+    PAGE_FILE,
+    RESULTS_FILE,
+    SCENARIOS,
+    expected_outcomes,
+    run_cell,
+)
+from tutorial.scenarios_page import render_page
+from tutorial.steps import discover_steps
+
+STEPS = discover_steps()
+
+
+def cell_id(scenario_name: str, step_name: str) -> str:
+    return f"{scenario_name}-{step_name[:2]}"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "step"),
+    [(scenario, step) for scenario in SCENARIOS.values() for step in STEPS],
+    ids=[cell_id(name, step.name) for name in SCENARIOS for step in STEPS],
+)
+def test_the_step_does_what_the_table_says(scenario, step):
+    expected = EXPECTED[scenario.name][step.number]
+
+    result = run_cell(step, scenario)
+
+    assert result.outcome == expected, (
+        f"{step.name}, {scenario.title}: the table says {expected!r}, "
+        f"the servers did {result.outcome!r}"
+    )
+
+
+def test_a_span_of_steps_shares_an_outcome_and_no_step_has_two():
+    table = '[rotation]\n"00-02" = "new key: 200"\n"03" = "new key: 401"\n'
+    assert expected_outcomes(table) == {
+        "rotation": {
+            0: "new key: 200",
+            1: "new key: 200",
+            2: "new key: 200",
+            3: "new key: 401",
+        }
+    }
+    with pytest.raises(ValueError, match="step 3 twice"):
+        expected_outcomes('[rotation]\n"00-03" = "a"\n"03" = "b"\n')
+
+
+def test_the_table_has_a_cell_for_every_scenario_and_step():
+    assert list(EXPECTED) == list(SCENARIOS)
+    for scenario, cells in EXPECTED.items():
+        assert sorted(cells) == [step.number for step in STEPS], scenario
+
+
+def recorded_run() -> dict:
+    return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
+
+
+def test_the_recorded_run_agrees_with_the_table():
+    run = recorded_run()
+
+    recorded = {
+        name: {
+            int(step[:2]): cell["outcome"] for step, cell in scenario["cells"].items()
+        }
+        for name, scenario in run["scenarios"].items()
+    }
+    assert recorded == EXPECTED
+    assert run["steps"] == [step.name for step in STEPS]
+
+
+def test_the_recorded_run_tells_each_scenario_as_the_code_does():
+    run = recorded_run()
+
+    for name, scenario in SCENARIOS.items():
+        told = run["scenarios"][name]
+        assert (told["title"], told["demonstrates"]) == (
+            scenario.title,
+            scenario.demonstrates,
+        ), f"{name}: run `uv run tutorial scenarios` again"
+
+
+def test_the_page_is_the_recorded_run():
+    assert PAGE_FILE.read_text(encoding="utf-8") == render_page(recorded_run()), (
+        "docs/what-each-step-survives.md differs from docs/scenarios.json:"
+        " run `uv run tutorial scenarios` again"
+    )
