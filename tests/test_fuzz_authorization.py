@@ -75,6 +75,8 @@ def test_any_authorization_header_gets_401_or_200(step: Step):
         # Found by this test, and kept: a claim that JSON cannot write back (Python's
         # JSON parser reads Infinity, PyJWT lets it be, the answer shows the claims).
         @example(Header(bearer(provider_signed(stack.idp, {"score": math.inf}))))
+        # And its cousin: a lone surrogate, which Python reads and UTF-8 cannot write.
+        @example(Header(bearer(provider_signed(stack.idp, {"name": "\ud800"}))))
         def answers_401_or_200(header: Header) -> None:
             status = get_me(port, header.value).status
             said = f"{status or 'no answer'} to {decoded(header.value)}"

@@ -32,6 +32,10 @@ from tutorial.steps import Step
 # Long enough for every worker to find Redis gone (a request or two each), short
 # enough that most of the minute runs with Redis up, as in production.
 REDIS_DOWN_SECONDS = 1.5
+# Each client's pace: steady traffic that a laptop running other tests can
+# serve, rather than as many requests as two cores can make. Some 200 a second
+# from four clients still puts dozens of requests into every Redis outage.
+REQUEST_INTERVAL_SECONDS = 0.02
 # A token outlives the soak: an expired token is refused, rightly.
 TOKEN_LIFETIME_SECONDS = 3600
 SUBJECT = "soak"
@@ -252,7 +256,14 @@ class Tally:
 
 
 def keep_asking(port: int, token: CurrentToken, until: float, tally: Tally) -> None:
-    """One client: a request as soon as the last one is answered, until ``until``."""
-    while time.monotonic() < until:
+    """One client: a request every ``REQUEST_INTERVAL_SECONDS``, until ``until``.
+
+    Or as soon as the last one is answered, when that took longer.
+    """
+    next_request = time.monotonic()
+    while next_request < until:
         bearer = token.bearer
         tally.add(get_me(port, bearer.header), bearer)
+        # A slow answer delays the next request; no burst catches up afterwards.
+        next_request = max(next_request + REQUEST_INTERVAL_SECONDS, time.monotonic())
+        time.sleep(max(0.0, next_request - time.monotonic()))
