@@ -139,8 +139,9 @@ def test_steps_lists_every_step(capsys):
 
 
 @pytest.mark.parametrize("wrong", ["99", "nope"])
-def test_a_wrong_step_says_which_steps_exist(capsys, wrong):
-    assert main(["test", wrong]) == 2
+@pytest.mark.parametrize("command", ["test", "scenarios"])
+def test_a_wrong_step_says_which_steps_exist(capsys, wrong, command):
+    assert main([command, wrong]) == 2
 
     error = capsys.readouterr().err
     assert f"There is no step '{wrong}'" in error and "00-starting-point" in error
@@ -172,6 +173,7 @@ def test_test_runs_a_step_suite():
         ["idp-admin", "slow", "soon"],
         ["idp-admin", "slow", "nan"],
         ["idp-admin", "heal", "--port", "x"],
+        ["scenarios", "3", "--scenario", "nope"],
     ],
 )
 def test_wrong_arguments_get_one_line_and_exit_2(capsys, argv):

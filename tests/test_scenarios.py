@@ -8,6 +8,7 @@ as a fix that regressed. The page "What each step survives" shows a recorded run
 """
 
 import json
+import pickle
 
 import pytest
 
@@ -16,8 +17,12 @@ from tutorial.scenarios import (
     PAGE_FILE,
     RESULTS_FILE,
     SCENARIOS,
+    Answer,
+    downloads,
     expected_outcomes,
+    pickle_that_runs_code,
     run_cell,
+    statuses,
 )
 from tutorial.scenarios_page import render_page
 from tutorial.steps import discover_steps
@@ -43,6 +48,25 @@ def test_the_step_does_what_the_table_says(scenario, step):
         f"{step.name}, {scenario.title}: the table says {expected!r}, "
         f"the servers did {result.outcome!r}"
     )
+
+
+def test_answers_are_told_as_one_status_or_counted_by_status():
+    assert statuses([Answer(200), Answer(200)]) == "200"
+    assert statuses([Answer(500), Answer(200), Answer(None), Answer(200)]) == (
+        "2×200, 1×500, 1×no answer"
+    )
+    assert (downloads(1), downloads(0)) == ("1 download", "0 downloads")
+
+
+def test_the_planted_pickle_runs_its_code_and_then_loads_as_the_original(tmp_path):
+    marker = tmp_path / "ran"
+    original = pickle.dumps({"keys": ["the cached set"]})
+
+    planted = pickle_that_runs_code(marker, original)
+
+    assert not marker.exists()
+    assert pickle.loads(planted) == {"keys": ["the cached set"]}
+    assert marker.exists()
 
 
 def test_a_span_of_steps_shares_an_outcome_and_no_step_has_two():
