@@ -39,7 +39,10 @@ def test_a_cold_fleet_downloads_the_jwks_once(idp, mint_token, private_redis_url
 
     assert statuses == [200] * REQUESTS
     assert idp.downloads == 1
-    assert len(set(ANSWERING_WORKER.findall(stampede_log))) == WORKERS
+    # Cold workers missed at once, and still one download: the lock, not luck.
+    # (Which workers the kernel hands the connections to is its business; on a
+    # busy machine one of the four may get none.)
+    assert len(set(ANSWERING_WORKER.findall(stampede_log))) >= 2
 
 
 # --8<-- [end:lesson-stampede]
