@@ -33,9 +33,9 @@ from tutorial.steps import Step
 # enough that most of the minute runs with Redis up, as in production.
 REDIS_DOWN_SECONDS = 1.5
 # Each client's pace: steady traffic that a laptop running other tests can
-# serve, rather than as many requests as two cores can make. Some 200 a second
-# from four clients still puts dozens of requests into every Redis outage.
-REQUEST_INTERVAL_SECONDS = 0.02
+# serve, rather than as many requests as two cores can make. Some 80 a second
+# from four clients still put a hundred requests into every Redis outage.
+REQUEST_INTERVAL_SECONDS = 0.05
 # A token outlives the soak: an expired token is refused, rightly.
 TOKEN_LIFETIME_SECONDS = 3600
 SUBJECT = "soak"
