@@ -82,3 +82,14 @@ def add_port_option(
         default=default,
         help=f"{help} (default %(default)s)",
     )
+
+
+def add_page_only_option(
+    command: argparse.ArgumentParser, *, page: str, data: str
+) -> None:
+    """``--page-only``: measure nothing, and write ``page`` again from ``data``."""
+    command.add_argument(
+        "--page-only",
+        action="store_true",
+        help=f"measure nothing: write {page} again from {data}",
+    )

@@ -40,7 +40,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from tutorial.arguments import add_count_option
+from tutorial.arguments import add_count_option, add_page_only_option
 from tutorial.bench_page import render_page, shape_name
 from tutorial.idp import IdentityProvider
 from tutorial.redis import (
@@ -700,11 +700,7 @@ def add_bench_options(command: argparse.ArgumentParser) -> None:
         default=OUTPUT_DIR,
         help="where benchmarks.json and benchmarks.md go (default: docs/)",
     )
-    command.add_argument(
-        "--page-only",
-        action="store_true",
-        help="measure nothing: write benchmarks.md again from benchmarks.json",
-    )
+    add_page_only_option(command, page="benchmarks.md", data="benchmarks.json")
 
 
 def run_bench_command(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ from typing import Any
 
 import redis
 
+from tutorial.arguments import add_page_only_option
 from tutorial.demo import announce
 from tutorial.idp import Fault, IdentityProvider, SigningKey
 from tutorial.net import ME_PATH, REQUEST_SECONDS
@@ -589,18 +590,15 @@ def add_scenarios_options(command: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"one of {', '.join(SCENARIOS)}; again for more (default: all)",
     )
-    command.add_argument(
-        "--page-only",
-        action="store_true",
-        help="only write the page again from docs/scenarios.json",
+    add_page_only_option(
+        command, page="what-each-step-survives.md", data="docs/scenarios.json"
     )
 
 
 def run_scenarios_command(args: argparse.Namespace) -> int:
     """Play the cells asked for; the whole matrix also writes the docs page."""
     if args.page_only:
-        results = json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
-        write_page(results)
+        write_page(json.loads(RESULTS_FILE.read_text(encoding="utf-8")))
         return 0
     steps = [find_step(wanted) for wanted in args.steps] or discover_steps()
     scenarios = [SCENARIOS[name] for name in args.scenario or SCENARIOS]
