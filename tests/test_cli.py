@@ -154,6 +154,23 @@ def test_test_runs_a_step_suite():
     assert "== 00-starting-point" in result.stdout and "1 passed" in result.stdout
 
 
+def test_ctrl_c_works_even_where_the_caller_ignored_it():
+    # What a script's background job inherits: SIGINT ignored. Python keeps it so
+    # unless told otherwise, and then Ctrl-C could never stop a demo or a bench.
+    script = (
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "from tutorial.cli import main\n"
+        "main(['steps'])\n"
+        "print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+
+    assert result.stdout.splitlines()[-1] == "True", result.stdout + result.stderr
+
+
 # -- wrong input ----------------------------------------------------------------
 
 

@@ -87,6 +87,9 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # Ctrl-C stops every command, also one started as a background job of a
+    # script: such jobs inherit an ignored SIGINT, and Python keeps it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.command(args)
     except UnknownStep as error:
