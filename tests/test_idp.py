@@ -19,6 +19,7 @@ from tutorial.idp import (
     load_or_create_keys,
     send_admin_command,
 )
+from tutorial.tls import CertificateAuthority
 
 
 @pytest.fixture
@@ -246,3 +247,30 @@ def test_a_wrong_admin_command_is_refused_and_changes_nothing(command, problem):
             send_admin_command(idp.port, command)
 
         assert (idp.fault, idp.delay_seconds, len(idp.keys)) == (Fault.NONE, 0, 1)
+
+
+def test_the_headers_of_every_download_are_recorded(idp):
+    request = urllib.request.Request(idp.jwks_url, headers={"X-Api-Key": "k-1"})
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+    [headers] = idp.request_headers
+    assert headers["X-Api-Key"] == "k-1"
+
+
+def test_with_tls_it_serves_https_that_only_its_authority_vouches_for():
+    authority = CertificateAuthority()
+    try:
+        with IdentityProvider(tls=authority.server_context()) as provider:
+            assert provider.jwks_url.startswith("https://127.0.0.1:")
+            trusting = authority.client_context()
+            with urllib.request.urlopen(
+                provider.jwks_url, timeout=10, context=trusting
+            ) as response:
+                assert json.load(response) == provider.jwks()
+            with pytest.raises(
+                urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"
+            ):
+                urllib.request.urlopen(provider.jwks_url, timeout=10)
+    finally:
+        authority.close()

@@ -28,6 +28,7 @@ import http.client
 import ipaddress
 import json
 import math
+import ssl
 import threading
 import time
 import uuid
@@ -126,7 +127,9 @@ class IdentityProvider:
 
     ``on_download(n)`` is called on each JWKS request, with the running count, and
     ``on_change(message)`` when an admin command changed the provider: the
-    ``tutorial idp`` command prints them.
+    ``tutorial idp`` command prints them. With ``tls`` (a server context, such
+    as ``tutorial.tls.CertificateAuthority().server_context()``) it serves
+    HTTPS. ``request_headers`` holds the headers of every JWKS request.
     """
 
     def __init__(
@@ -138,6 +141,7 @@ class IdentityProvider:
         keys_folder: Path | None = None,
         on_download: Callable[[int], None] | None = None,
         on_change: Callable[[str], None] | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.keys: list[SigningKey] = list(keys) if keys else [SigningKey.generate()]
         self.audience = audience
@@ -147,6 +151,9 @@ class IdentityProvider:
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
         self.cache_control: str | None = None
+        # The headers of every JWKS request, in order: what the clients sent.
+        self.request_headers: list[dict[str, str]] = []
+        self._tls = tls
         self._requested_port = port
         self._downloads = 0
         self._lock = threading.Lock()
@@ -159,6 +166,10 @@ class IdentityProvider:
         handler = type("Handler", (_Handler,), {"idp": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", self._requested_port), handler)
         self._server.daemon_threads = True
+        if self._tls is not None:
+            self._server.socket = self._tls.wrap_socket(
+                self._server.socket, server_side=True
+            )
         self._port = self._server.server_address[1]
         # A short poll interval keeps stop() quick: tests start and stop one per test.
         threading.Thread(
@@ -191,7 +202,8 @@ class IdentityProvider:
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def jwks_url(self) -> str:
@@ -203,8 +215,9 @@ class IdentityProvider:
         with self._lock:
             return self._downloads
 
-    def _count_download(self) -> None:
+    def _count_download(self, headers: dict[str, str]) -> None:
         with self._lock:
+            self.request_headers.append(headers)
             self._downloads += 1
             count = self._downloads
         if self.on_download is not None:
@@ -410,7 +423,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps({"message": message}).encode())
 
     def _serve_jwks(self) -> None:
-        self.idp._count_download()
+        self.idp._count_download(dict(self.headers.items()))
         if self.idp.delay_seconds:
             time.sleep(self.idp.delay_seconds)
         fault = self.idp.fault
