@@ -64,7 +64,7 @@ class CachingJWKClient(LoggingJWKClient):
         if self.was_unknown_after_a_refresh(kid) or not self.claim_refresh():
             return None
         logger.info("No cached key has kid %r: refreshing the JWKS", kid)
-        signing_key = self.match_kid(self.get_signing_keys(refresh=True), kid)
+        signing_key = self.match_kid(signing_keys_in(self.refreshed_jwk_set()), kid)
         if signing_key is None:
             self.remember_unknown(kid)
         return signing_key
@@ -73,8 +73,15 @@ class CachingJWKClient(LoggingJWKClient):
 
     # --8<-- [start:refresh]
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        if not refresh:
-            return super().get_jwk_set()
+        # PyJWT's own get_signing_key asks for refresh=True on any unknown kid,
+        # and with cache_jwk_set=False or cooldown_duration=0 it asks every
+        # time. The fleet's cooldown decides instead: within it, the cached set
+        # answers, whichever public method asked.
+        if refresh and self.claim_refresh():
+            return self.refreshed_jwk_set()
+        return super().get_jwk_set()
+
+    def refreshed_jwk_set(self) -> PyJWKSet:
         # PyJWT's own refresh ends in fetch_data, and ours answers from the
         # cache: the very set that lacked the key. So download (the parent's
         # fetch_data), let PyJWT parse the answer, and only then overwrite the
@@ -125,3 +132,12 @@ class CachingJWKClient(LoggingJWKClient):
 
 
 # --8<-- [end:caching-client]
+
+
+def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
+    """The keys that PyJWT's get_signing_keys picks: for signatures, with a kid."""
+    return [
+        key
+        for key in jwk_set.keys
+        if key.public_key_use in {"sig", None} and key.key_id
+    ]

@@ -9,7 +9,9 @@ import hashlib
 import http.client
 import json
 import logging
+import ssl
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -40,7 +42,7 @@ class LoggingJWKClient(PyJWKClient):
 
     def fetch_data(self) -> Any:
         started = time.perf_counter()
-        jwk_set = download_jwks(self.uri, self.timeout)
+        jwk_set = download_jwks(self.uri, self.headers, self.timeout, self.ssl_context)
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
         return jwk_set
@@ -122,7 +124,10 @@ class CachingJWKClient(LoggingJWKClient):
         entry = self.cached_entry()
         if entry is not None and entry.is_fresh():
             return entry.jwks
-        return self.renew(stale=entry)
+        # Nothing in Redis (restarted empty, or what it held was refused): the
+        # fleet downloads again, and meanwhile this process's copy, while it is
+        # usable, serves as the stale set, also while the provider fails.
+        return self.renew(stale=entry or copies_here.get(self.uri))
 
     def cached_entry(self) -> CachedJWKS | None:
         """The entry in Redis; while Redis is down, this process's copy of it."""
@@ -172,6 +177,11 @@ class CachingJWKClient(LoggingJWKClient):
                 usable.age,
             )
             return usable.jwks
+        except BaseException:
+            # Anything else (a bug, a worker told to stop): never leave the
+            # fleet waiting for a lock that no download holds any more.
+            shared_cache.delete(self.download_lock_key)
+            raise
         shared_cache.delete(self.download_lock_key)
         return entry.jwks
 
@@ -219,7 +229,7 @@ class CachingJWKClient(LoggingJWKClient):
         if self.was_unknown_after_a_refresh(kid) or not self.claim_refresh():
             return None
         logger.info("No cached key has kid %r: refreshing the JWKS", kid)
-        signing_key = self.match_kid(self.get_signing_keys(refresh=True), kid)
+        signing_key = self.match_kid(signing_keys_in(self.refreshed_jwk_set()), kid)
         if signing_key is None:
             self.remember_unknown(kid)
         return signing_key
@@ -228,8 +238,15 @@ class CachingJWKClient(LoggingJWKClient):
 
     # --8<-- [start:refresh]
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        if not refresh:
-            return super().get_jwk_set()
+        # PyJWT's own get_signing_key asks for refresh=True on any unknown kid,
+        # and with cache_jwk_set=False or cooldown_duration=0 it asks every
+        # time. The fleet's cooldown decides instead: within it, the cached set
+        # answers, whichever public method asked.
+        if refresh and self.claim_refresh():
+            return self.refreshed_jwk_set()
+        return super().get_jwk_set()
+
+    def refreshed_jwk_set(self) -> PyJWKSet:
         # PyJWT's own refresh ends in fetch_data, and ours answers from the
         # cache: the very set that lacked the key. So download, check the
         # answer, and only then overwrite the shared entry, so that every
@@ -316,6 +333,15 @@ class CachingJWKClient(LoggingJWKClient):
 # --8<-- [end:caching-client]
 
 
+def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
+    """The keys that PyJWT's get_signing_keys picks: for signatures, with a kid."""
+    return [
+        key
+        for key in jwk_set.keys
+        if key.public_key_use in {"sig", None} and key.key_id
+    ]
+
+
 # --8<-- [start:download]
 # A key set is a few kilobytes. A megabyte is no key set, whatever it says, and
 # reading it whole would cost every worker that much memory.
@@ -329,14 +355,29 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def download_jwks(url: str, timeout: float) -> Any:
-    """The JSON at ``url``, read as PyJWT does, but no more than MAX_JWKS_BYTES."""
-    opener = urllib.request.build_opener(NoRedirects)
+def download_jwks(
+    url: str,
+    headers: dict[str, Any],
+    timeout: float,
+    ssl_context: ssl.SSLContext | None,
+) -> Any:
+    """The JSON at ``url``, but no more than MAX_JWKS_BYTES of it.
+
+    Fetched as PyJWT fetches it: the caller's headers, TLS context and timeout,
+    and no redirects.
+    """
+    handlers: list[urllib.request.BaseHandler] = [NoRedirects()]
+    if ssl_context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with opener.open(url, timeout=timeout) as response:
+        request = urllib.request.Request(url, headers=headers)
+        with opener.open(request, timeout=timeout) as response:
             body = response.read(MAX_JWKS_BYTES + 1)
     except (OSError, http.client.HTTPException) as error:
         # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()  # it holds the response, and so a socket
         raise PyJWKClientConnectionError(
             f"Could not download the JWKS: {error}"
         ) from error

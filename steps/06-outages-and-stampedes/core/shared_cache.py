@@ -6,6 +6,11 @@ call here answers as if Redis had nothing, and the caller falls back on what it
 has. Then Redis is left alone for a few seconds, so that a dead or hanging Redis
 costs a request an in-memory check rather than a timeout. The log says when an
 outage starts and when it ends, not once per request.
+
+A value that Redis serves but this code never wrote (a hash where a string
+belongs, bytes that do not unpickle) is no
+outage: Redis answered. It is deleted, and the caller sees nothing there, then
+writes what belongs.
 """
 
 import logging
@@ -38,28 +43,46 @@ class SharedCache:
         return self._down_since is not None
 
     def get(self, key: str) -> Any:
-        return self._call(lambda: cache.get(key))
+        try:
+            return self._call(key, lambda: cache.get(key))
+        except Exception as error:
+            # Django's cache unpickles what it reads, and bytes that are no
+            # pickle of ours can fail in any way at all: each is refused.
+            self._refuse(key, error)
+            return None
 
     def set(self, key: str, value: Any, timeout: float) -> None:
-        self._call(lambda: cache.set(key, value, timeout=timeout))
+        self._call(key, lambda: cache.set(key, value, timeout=timeout))
 
     def add(self, key: str, value: Any, timeout: float) -> bool | None:
         """True: this call wrote the key; False: it was there; None: Redis is down."""
-        return self._call(lambda: cache.add(key, value, timeout=timeout))
+        return self._call(key, lambda: cache.add(key, value, timeout=timeout))
 
     def delete(self, key: str) -> None:
-        self._call(lambda: cache.delete(key))
+        self._call(key, lambda: cache.delete(key))
 
-    def _call(self, operation: Callable[[], Any]) -> Any:
+    def _call(self, key: str, operation: Callable[[], Any]) -> Any:
         if self.is_down and time.monotonic() < self._next_try:
             return None
         try:
             result = operation()
         except redis.RedisError as error:
-            self._failed(error)
+            if holds_another_type(error):
+                self._refuse(key, error)
+            else:
+                self._failed(error)
             return None
         self._answered()
         return result
+
+    def _refuse(self, key: str, error: Exception) -> None:
+        logger.warning(
+            "Redis holds something under %r that this code did not write (%s): "
+            "deleting it",
+            key,
+            error,
+        )
+        self.delete(key)
 
     def _failed(self, error: redis.RedisError) -> None:
         with self._lock:
@@ -82,6 +105,11 @@ class SharedCache:
                 down_for = time.monotonic() - self._down_since
                 self._down_since = None
                 logger.warning("Redis answers again, after %.0f s down", down_for)
+
+
+def holds_another_type(error: redis.RedisError) -> bool:
+    """Redis answered that the key holds a hash, a list...: not what was asked for."""
+    return isinstance(error, redis.ResponseError) and str(error).startswith("WRONGTYPE")
 
 
 # One per process: each worker notices an outage, and its end, once.

@@ -63,7 +63,7 @@ def test_a_huge_answer_is_refused(odd_provider):
     answer.body = b'{"keys": [' + b" " * MAX_JWKS_BYTES + b"]}"
 
     with pytest.raises(PyJWKClientError, match="larger than"):
-        download_jwks(url, timeout=5)
+        download_jwks(url, headers={}, timeout=5, ssl_context=None)
 
 
 def test_a_redirect_is_not_followed(odd_provider, idp):
@@ -73,7 +73,7 @@ def test_a_redirect_is_not_followed(odd_provider, idp):
     answer.status, answer.headers = 302, {"Location": idp.jwks_url}
 
     with pytest.raises(PyJWKClientError):
-        download_jwks(url, timeout=5)
+        download_jwks(url, headers={}, timeout=5, ssl_context=None)
     assert idp.downloads == 0
 
 

@@ -9,8 +9,11 @@ import hashlib
 import http.client
 import json
 import logging
+import re
+import ssl
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -37,15 +40,12 @@ counters_logger = logging.getLogger("jwks.counters")
 
 # --8<-- [start:logging-client]
 class LoggingJWKClient(PyJWKClient):
-    """A ``PyJWKClient`` that logs a line for every JWKS it downloads."""
-
-    def fetch_data(self) -> Any:
-        return self.download().jwks
+    """A ``PyJWKClient`` whose ``download`` logs a line for every JWKS it downloads."""
 
     def download(self) -> "Download":
         """The JWKS, and the Cache-Control header the provider sent with it."""
         started = time.perf_counter()
-        download = download_jwks(self.uri, self.timeout)
+        download = download_jwks(self.uri, self.headers, self.timeout, self.ssl_context)
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
         return download
@@ -233,12 +233,14 @@ class CachingJWKClient(LoggingJWKClient):
     # --8<-- [end:cache-key]
 
     # --8<-- [start:in-memory-tier]
-    def __init__(self, uri: str, **options: Any) -> None:
-        # PyJWT's own cache is off. Once filled it answers get_jwk_set() for
-        # five minutes without asking Redis, so a key another worker fetched
-        # would stay out of sight; and what it holds differs between PyJWT
-        # versions. This process's memory is keys_in_memory, ours.
-        super().__init__(uri, cache_jwk_set=False, **options)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Every argument PyJWKClient takes, as it takes them. Then PyJWT's own
+        # cache goes, whatever cache_jwk_set and lifespan said: once filled it
+        # answers get_jwk_set() without asking Redis, so a key another worker
+        # fetched would stay out of sight. This process's memory is
+        # keys_in_memory, ours; refreshes follow the fleet's cooldown.
+        super().__init__(*args, **kwargs)
+        self.jwk_set_cache = None
         self.keys_in_memory = NOTHING_IN_MEMORY
         self.counters = Counters()
 
@@ -279,7 +281,10 @@ class CachingJWKClient(LoggingJWKClient):
         if entry is not None and entry.is_fresh():
             self.counters.count("shared_tier_hits")
             return entry.jwks
-        return self.renew(stale=entry)
+        # Nothing in Redis (restarted empty, or what it held was refused): the
+        # fleet downloads again, and meanwhile this process's copy, while it is
+        # usable, serves as the stale set, also while the provider fails.
+        return self.renew(stale=entry or copies_here.get(self.uri))
 
     def cached_entry(self) -> CachedJWKS | None:
         """The entry in Redis; while Redis is down, this process's copy of it."""
@@ -342,6 +347,11 @@ class CachingJWKClient(LoggingJWKClient):
             )
             self.counters.count("stale_serves")
             return usable.jwks
+        except BaseException:
+            # Anything else (a bug, a worker told to stop): never leave the
+            # fleet waiting for a lock that no download holds any more.
+            shared_cache.delete(self.download_lock_key)
+            raise
         shared_cache.delete(self.download_lock_key)
         return entry.jwks
 
@@ -402,7 +412,7 @@ class CachingJWKClient(LoggingJWKClient):
         if self.was_unknown_after_a_refresh(kid) or not self.claim_refresh():
             return None
         logger.info("No cached key has kid %r: refreshing the JWKS", kid)
-        signing_key = self.match_kid(self.get_signing_keys(refresh=True), kid)
+        signing_key = self.match_kid(signing_keys_in(self.refreshed_jwk_set()), kid)
         if signing_key is None:
             self.remember_unknown(kid)
         return signing_key
@@ -411,8 +421,15 @@ class CachingJWKClient(LoggingJWKClient):
 
     # --8<-- [start:refresh]
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        if not refresh:
-            return super().get_jwk_set()
+        # PyJWT's own get_signing_key asks for refresh=True on any unknown kid,
+        # and with cache_jwk_set=False or cooldown_duration=0 it asks every
+        # time. The fleet's cooldown decides instead: within it, the cached set
+        # answers, whichever public method asked.
+        if refresh and self.claim_refresh():
+            return self.refreshed_jwk_set()
+        return super().get_jwk_set()
+
+    def refreshed_jwk_set(self) -> PyJWKSet:
         # PyJWT's own refresh ends in fetch_data, and ours answers from the
         # cache: the very set that lacked the key. So download, check the
         # answer, and only then overwrite the shared entry, so that every
@@ -501,6 +518,15 @@ class CachingJWKClient(LoggingJWKClient):
 # --8<-- [end:caching-client]
 
 
+def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
+    """The keys that PyJWT's get_signing_keys picks: for signatures, with a kid."""
+    return [
+        key
+        for key in jwk_set.keys
+        if key.public_key_use in {"sig", None} and key.key_id
+    ]
+
+
 # --8<-- [start:one-client-per-process]
 _client: CachingJWKClient | None = None
 _client_lock = threading.Lock()
@@ -557,15 +583,30 @@ class Download:
     cache_control: str | None
 
 
-def download_jwks(url: str, timeout: float) -> Download:
-    """The JSON at ``url``, read as PyJWT does, but no more than MAX_JWKS_BYTES."""
-    opener = urllib.request.build_opener(NoRedirects)
+def download_jwks(
+    url: str,
+    headers: dict[str, Any],
+    timeout: float,
+    ssl_context: ssl.SSLContext | None,
+) -> Download:
+    """The JSON at ``url``, but no more than MAX_JWKS_BYTES of it.
+
+    Fetched as PyJWT fetches it: the caller's headers, TLS context and timeout,
+    and no redirects.
+    """
+    handlers: list[urllib.request.BaseHandler] = [NoRedirects()]
+    if ssl_context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
+    opener = urllib.request.build_opener(*handlers)
     try:
-        with opener.open(url, timeout=timeout) as response:
+        request = urllib.request.Request(url, headers=headers)
+        with opener.open(request, timeout=timeout) as response:
             body = response.read(MAX_JWKS_BYTES + 1)
             cache_control = response.headers.get("Cache-Control")
     except (OSError, http.client.HTTPException) as error:
         # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()  # it holds the response, and so a socket
         raise PyJWKClientConnectionError(f"Fail to fetch the JWKS: {error}") from error
     if len(body) > MAX_JWKS_BYTES:
         raise PyJWKClientError(f"The JWKS is larger than {MAX_JWKS_BYTES} bytes")
@@ -604,6 +645,9 @@ def fresh_seconds(cache_control: str | None) -> float:
     )
 
 
+MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
 def max_age_of(cache_control: str | None) -> int | None:
     """The seconds ``Cache-Control`` lets a cache keep the answer, if it says."""
     directives = {}
@@ -612,8 +656,10 @@ def max_age_of(cache_control: str | None) -> int | None:
         directives[name.strip().lower()] = value.strip().strip('"')
     if "no-store" in directives or "no-cache" in directives:
         return 0  # keep it no time at all: the floor decides
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses. A
+    # number too long to be a freshness is no max-age at all.
     max_age = directives.get("max-age", "")
-    return int(max_age) if max_age.isdigit() else None
+    return int(max_age) if MAX_AGE_DIGITS.fullmatch(max_age) else None
 
 
 # --8<-- [end:cache-control]

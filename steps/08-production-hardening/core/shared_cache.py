@@ -12,6 +12,11 @@ call here answers as if Redis had nothing, and the caller falls back on what it
 has. Then Redis is left alone for a few seconds, so that a dead or hanging Redis
 costs a request an in-memory check rather than a timeout. The log says when an
 outage starts and when it ends, not once per request.
+
+A value that Redis serves but this code never wrote (a hash where a string
+belongs) is no
+outage: Redis answered. It is deleted, and the caller sees nothing there, then
+writes what belongs.
 """
 
 import logging
@@ -69,27 +74,25 @@ class SharedCache:
     def get(self, name: str) -> str | None:
         # Bytes that are not UTF-8, a pickle say, become text that no check
         # accepts; decoding them never runs anything.
-        value = self._call(lambda client: client.get(self.key(name)))
+        value = self._call(name, lambda client: client.get(self.key(name)))
         return value.decode(errors="replace") if value is not None else None
 
     def set(self, name: str, value: str, timeout: float) -> None:
-        self._call(lambda client: client.set(self.key(name), value, px=ms(timeout)))
+        self._call(
+            name, lambda client: client.set(self.key(name), value, px=ms(timeout))
+        )
 
     def add(self, name: str, value: str, timeout: float) -> bool | None:
         """True: this call wrote the key; False: it was there; None: Redis is down."""
         return self._call(
+            name,
             lambda client: (
                 client.set(self.key(name), value, px=ms(timeout), nx=True) is True
-            )
+            ),
         )
 
     def delete(self, name: str) -> None:
-        self._call(lambda client: client.delete(self.key(name)))
-
-    def seconds_left(self, name: str) -> float | None:
-        """How long the key has before it expires; None if it does not exist."""
-        milliseconds = self._call(lambda client: client.pttl(self.key(name)))
-        return milliseconds / 1000 if milliseconds and milliseconds > 0 else None
+        self._call(name, lambda client: client.delete(self.key(name)))
 
     def add_to_hash(self, name: str, counts: dict[str, int]) -> bool:
         """Add ``counts`` to the numbers in a Redis hash, in one round trip."""
@@ -101,19 +104,18 @@ class SharedCache:
             pipeline.execute()
             return True
 
-        return self._call(increment) is True
+        return self._call(name, increment) is True
 
-    def hash(self, name: str) -> dict[str, int]:
-        numbers = self._call(lambda client: client.hgetall(self.key(name))) or {}
-        return {field.decode(): int(count) for field, count in numbers.items()}
-
-    def _call(self, operation: Callable[[redis.Redis], Any]) -> Any:
+    def _call(self, name: str, operation: Callable[[redis.Redis], Any]) -> Any:
         if self.is_down and time.monotonic() < self._next_try:
             return None
         try:
             result = operation(self._connected())
         except redis.RedisError as error:
-            self._failed(error)
+            if holds_another_type(error):
+                self._refuse(name, error)
+            else:
+                self._failed(error)
             return None
         self._answered()
         return result
@@ -131,6 +133,15 @@ class SharedCache:
 
     def forget_client(self) -> None:
         self._client = None
+
+    def _refuse(self, key: str, error: Exception) -> None:
+        logger.warning(
+            "Redis holds something under %r that this code did not write (%s): "
+            "deleting it",
+            key,
+            error,
+        )
+        self.delete(key)
 
     def _failed(self, error: redis.RedisError) -> None:
         with self._lock:
@@ -158,6 +169,11 @@ class SharedCache:
 def ms(seconds: float) -> int:
     """Milliseconds for PX, at least 1: Redis refuses an expiry of 0."""
     return max(1, round(seconds * 1000))
+
+
+def holds_another_type(error: redis.RedisError) -> bool:
+    """Redis answered that the key holds a hash, a list...: not what was asked for."""
+    return isinstance(error, redis.ResponseError) and str(error).startswith("WRONGTYPE")
 
 
 # One per process: each worker notices an outage, and its end, once.

@@ -18,7 +18,6 @@ from core.jwks import (
     CachedJWKS,
     CachingJWKClient,
     RefusedEntry,
-    download_jwks,
     entry_from,
     max_age_of,
     usable_jwk_set,
@@ -32,13 +31,15 @@ class Command(BaseCommand):
     help = "Show the JWKS cached in Redis, the fleet's counters, and the provider."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        names = CachingJWKClient(settings.JWKS_URL)  # only for its keys' names
-        stored, seconds_left, counters = read_redis(names)
-        self.line("JWKS_URL", names.uri)
+        client = CachingJWKClient(
+            settings.JWKS_URL, timeout=settings.JWKS_FETCH_TIMEOUT
+        )
+        stored, seconds_left, counters = read_redis(client)
+        self.line("JWKS_URL", client.uri)
         cached = self.describe_entry(stored, seconds_left)
         self.line("Counters", ", ".join(f"{n} {counters.get(n, 0)}" for n in COUNTERS))
         self.line("", "(each process adds its own when it next reads Redis)")
-        self.describe_provider(names.uri, cached)
+        self.describe_provider(client, cached)
 
     def describe_entry(
         self, stored: str | None, seconds_left: float | None
@@ -58,9 +59,12 @@ class Command(BaseCommand):
         self.line("", f"Redis drops it in {seconds_left or 0:.0f} s (stale cap)")
         return entry
 
-    def describe_provider(self, url: str, cached: CachedJWKS | None) -> None:
+    def describe_provider(
+        self, client: CachingJWKClient, cached: CachedJWKS | None
+    ) -> None:
+        url = client.uri
         try:
-            jwks = download_jwks(url, timeout=settings.JWKS_FETCH_TIMEOUT).jwks
+            jwks = client.download().jwks  # as the API downloads: same path
             usable_jwk_set(jwks)
         except PyJWKClientConnectionError as error:
             raise CommandError(
