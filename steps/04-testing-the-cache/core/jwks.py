@@ -1,8 +1,8 @@
-"""Where PyJWT downloads the JWKS, made visible.
+"""The JWKS client: PyJWT's, with every download logged and the set kept in Redis.
 
-Follow ``PyJWKClient.get_signing_key_from_jwt`` in PyJWT's ``jwt/jwks_client.py``
-and every path ends in ``fetch_data``: the one method that makes the HTTP
-request. Override it, and you own the download.
+``LoggingJWKClient`` is step 02's: every path in PyJWT ends in ``fetch_data``,
+the one method that makes the HTTP request. ``CachingJWKClient`` overrides it
+to keep the JWKS in Django's cache, Redis, shared by every request and worker.
 """
 
 import logging

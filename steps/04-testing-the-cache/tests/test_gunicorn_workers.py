@@ -26,7 +26,7 @@ def test_fifty_requests_to_three_workers_download_the_jwks_once(
     env = {**provider_env(idp), "REDIS_URL": private_redis_url}
 
     with run_gunicorn(STEP_DIR, env=env, workers=WORKERS) as server:
-        # The first request fills the cache (many cold workers at once: step 06).
+        # The first request fills the cache (many cold workers at once: step 08).
         assert get_me_over_http(server.port, token) == 200
         with ThreadPoolExecutor(max_workers=10) as pool:
             statuses = list(

@@ -1,8 +1,8 @@
-"""Where PyJWT downloads the JWKS, made visible.
+"""The JWKS client: PyJWT's, with every download logged and the set kept in Redis.
 
-Follow ``PyJWKClient.get_signing_key_from_jwt`` in PyJWT's ``jwt/jwks_client.py``
-and every path ends in ``fetch_data``: the one method that makes the HTTP
-request. Override it, and you own the download.
+``CachingJWKClient`` shares one key set between every request and worker
+through Redis, and refreshes it past the cache for a new kid, at most once per
+cooldown for the whole fleet.
 """
 
 import hashlib

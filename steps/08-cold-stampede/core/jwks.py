@@ -1,0 +1,424 @@
+"""The JWKS client: PyJWT's, with every download logged and the set kept in Redis.
+
+``CachingJWKClient`` shares one key set between every request and worker
+through Redis, and refreshes it past the cache for a new kid, at most once per
+cooldown for the whole fleet. It carries on while Redis is down (each process
+keeps a copy of the set it last read) and while the provider fails (a stale set
+serves, up to a cap). One worker of the fleet downloads at a time: the others
+serve the stale set, or wait for that download. ``download_jwks`` is the
+download itself.
+"""
+
+import hashlib
+import http.client
+import json
+import logging
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+from jwt import (
+    PyJWK,
+    PyJWKClient,
+    PyJWKClientConnectionError,
+    PyJWKClientError,
+    PyJWKSet,
+    PyJWKSetError,
+)
+
+from core.shared_cache import shared_cache
+
+logger = logging.getLogger("jwks")
+
+# What the download lock holds: a download under way, or one that just failed.
+DOWNLOADING, FAILED = "downloading", "failed"
+# How often a worker waiting for another's download looks at Redis.
+WAIT_STEP_SECONDS = 0.05
+
+
+# --8<-- [start:logging-client]
+class LoggingJWKClient(PyJWKClient):
+    """A ``PyJWKClient`` that logs a line for every JWKS it downloads."""
+
+    def fetch_data(self) -> Any:
+        started = time.perf_counter()
+        jwk_set = download_jwks(self.uri, self.headers, self.timeout, self.ssl_context)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
+        return jwk_set
+
+
+# --8<-- [end:logging-client]
+
+
+# --8<-- [start:cached-entry]
+@dataclass(frozen=True)
+class CachedJWKS:
+    """A key set the provider served, and when: what Redis and each process keep."""
+
+    jwks: dict[str, Any]
+    # Wall-clock time, not a monotonic clock: every worker compares it with its own.
+    downloaded_at: float
+
+    @property
+    def age(self) -> float:
+        return time.time() - self.downloaded_at
+
+    def is_fresh(self) -> bool:
+        return self.age < settings.JWKS_CACHE_SECONDS
+
+    def is_usable(self) -> bool:
+        """Fresh, or stale for no longer than the provider may fail for."""
+        return self.usable_for() > 0
+
+    def usable_for(self) -> float:
+        """Seconds until it is too stale to use: how long Redis keeps it."""
+        return settings.JWKS_CACHE_SECONDS + settings.JWKS_STALE_SECONDS - self.age
+
+
+def entry_from(value: Any) -> CachedJWKS | None:
+    """The entry Redis held; None for nothing, or for a value of another shape."""
+    if isinstance(value, dict) and value.keys() == {"jwks", "downloaded_at"}:
+        return CachedJWKS(**value)
+    return None
+
+
+# --8<-- [end:cached-entry]
+
+
+# --8<-- [start:copies-here]
+# This process's copy of each JWKS URL's entry, kept on every read from Redis:
+# what tokens are checked with while Redis is down. One entry per URL.
+copies_here: dict[str, CachedJWKS] = {}
+
+# When this process last refreshed each JWKS URL on its own, by its monotonic
+# clock: the cooldown while Redis, which keeps the fleet's, is down.
+refreshed_here_at: dict[str, float] = {}
+
+
+def claim_refresh_in_this_process(uri: str) -> bool:
+    """True once per JWKS_MIN_REFRESH_SECONDS for this process."""
+    now = time.monotonic()
+    last = refreshed_here_at.get(uri)
+    if last is not None and now - last < settings.JWKS_MIN_REFRESH_SECONDS:
+        return False
+    refreshed_here_at[uri] = now
+    return True
+
+
+# --8<-- [end:copies-here]
+
+
+# --8<-- [start:caching-client]
+class CachingJWKClient(LoggingJWKClient):
+    """Keeps the JWKS in Redis, shared by every request and worker, outages aside."""
+
+    # --8<-- [start:cache-key]
+    @property
+    def cache_key(self) -> str:
+        # Named after what it holds, this URL's JWKS: a test's provider, or a
+        # staging one that shares the Redis, can never overwrite this entry.
+        # "v2": since step 07 the entry holds the download time too. Under a
+        # new name, step 06's workers, still running during a deploy, never
+        # read a shape they do not know, and their old entry expires by itself.
+        return f"jwks-v2:{self.uri}"
+
+    # --8<-- [end:cache-key]
+
+    # --8<-- [start:fetch-data]
+    def fetch_data(self) -> Any:
+        # The hot path is still one Redis GET. Anything else, a stale or missing
+        # entry, goes through renew(), which lets one worker download at a time.
+        entry = self.cached_entry() or self.copy_given_back()
+        if entry is not None and entry.is_fresh():
+            return entry.jwks
+        return self.renew(stale=entry)
+
+    def cached_entry(self) -> CachedJWKS | None:
+        """The entry in Redis; while Redis is down, this process's copy of it."""
+        entry = entry_from(shared_cache.get(self.cache_key))
+        if shared_cache.is_down:
+            return copies_here.get(self.uri)
+        if entry is not None:
+            copies_here[self.uri] = entry
+        return entry
+
+    def copy_given_back(self) -> CachedJWKS | None:
+        """This process's copy, shared again: Redis answered, but had no entry.
+
+        Restarted empty, or it held what was refused. The copy serves this
+        request and, back in Redis, the fleet's: a cold worker would otherwise
+        have nothing, and find nothing while the provider fails.
+        """
+        copy = copies_here.get(self.uri)
+        if copy is None or not copy.is_usable():
+            return None
+        # SET NX: a set that another worker shared meanwhile is newer, and wins.
+        shared_cache.add(self.cache_key, asdict(copy), timeout=copy.usable_for())
+        return copy
+
+    # --8<-- [end:fetch-data]
+
+    # --8<-- [start:renew]
+    def renew(self, stale: CachedJWKS | None) -> Any:
+        """A fresh key set, downloaded by one worker at a time for the whole fleet."""
+        usable = stale if stale is not None and stale.is_usable() else None
+        if self.claim_download():
+            return self.download_once(usable)
+        if usable is not None:
+            # Another worker is downloading, or failed a moment ago: the stale
+            # set serves until then, and this request waits for nothing.
+            return usable.jwks
+        return self.wait_for_other_download()
+
+    def download_once(self, usable: CachedJWKS | None) -> Any:
+        """Holding the lock: download, or serve the usable set if the provider fails."""
+        entry = self.cached_entry() or self.copy_given_back()
+        if entry is not None and entry.is_fresh():
+            # Another worker's download ended between our look and our claim.
+            shared_cache.delete(self.download_lock_key)
+            return entry.jwks
+        try:
+            entry = self.download_and_share()
+        except (PyJWKClientError, PyJWKSetError) as error:
+            if usable is None:
+                # Nothing to serve meanwhile: the next request tries again.
+                shared_cache.delete(self.download_lock_key)
+                raise
+            # The stale set covers for the provider, so the lock now says
+            # "failed" until the cooldown ends: the fleet asks a failing
+            # provider once per cooldown, not once per request.
+            self.mark_download_failed()
+            logger.warning(
+                "The identity provider failed (%s): serving the JWKS downloaded "
+                "%.0f s ago, stale",
+                error,
+                usable.age,
+            )
+            return usable.jwks
+        except BaseException:
+            # Anything else (a bug, a worker told to stop): never leave the
+            # fleet waiting for a lock that no download holds any more.
+            shared_cache.delete(self.download_lock_key)
+            raise
+        shared_cache.delete(self.download_lock_key)
+        return entry.jwks
+
+    def wait_for_other_download(self) -> Any:
+        """No usable set anywhere: wait for the worker that is downloading one."""
+        deadline = time.monotonic() + self.download_lock_seconds
+        while time.monotonic() < deadline:
+            time.sleep(WAIT_STEP_SECONDS)
+            entry = self.cached_entry()
+            if entry is not None and entry.is_usable():
+                return entry.jwks
+            lock = shared_cache.get(self.download_lock_key)
+            if lock is None and self.claim_download():
+                # The worker that held the lock died, and the lock expired.
+                return self.download_once(usable=None)
+            if lock == FAILED:
+                break  # it failed, and no retry before the cooldown ends
+        raise PyJWKClientError("No usable JWKS: the provider failed or is too slow")
+
+    # --8<-- [end:renew]
+
+    # --8<-- [start:download-and-share]
+    def download_and_share(self) -> CachedJWKS:
+        """Download (the parent's fetch_data), check, then share with the fleet."""
+        jwks = super().fetch_data()
+        usable_jwk_set(jwks)  # raises before a bad answer replaces a good set
+        entry = CachedJWKS(jwks, downloaded_at=time.time())
+        # Redis keeps the entry as long as it may be used, fresh or stale.
+        shared_cache.set(self.cache_key, asdict(entry), timeout=entry.usable_for())
+        copies_here[self.uri] = entry
+        return entry
+
+    # --8<-- [end:download-and-share]
+
+    # --8<-- [start:find-signing-key]
+    def find_signing_key(self, kid: str) -> PyJWK | None:
+        """The published key named ``kid``, or None when the provider has none."""
+        signing_key = self.match_kid(self.get_signing_keys(), kid)
+        if signing_key is not None:
+            return signing_key
+        # A kid the cached set lacks may be a rotation, or junk. Look past the
+        # cache, unless a refresh already missed this kid or the fleet
+        # refreshed a moment ago: either way, a download would find nothing new.
+        if self.was_unknown_after_a_refresh(kid) or not self.claim_refresh():
+            return None
+        logger.info("No cached key has kid %r: refreshing the JWKS", kid)
+        signing_key = self.match_kid(signing_keys_in(self.refreshed_jwk_set()), kid)
+        if signing_key is None:
+            self.remember_unknown(kid)
+        return signing_key
+
+    # --8<-- [end:find-signing-key]
+
+    # --8<-- [start:refresh]
+    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
+        # PyJWT's own get_signing_key asks for refresh=True on any unknown kid,
+        # and with cache_jwk_set=False or cooldown_duration=0 it asks every
+        # time. The fleet's cooldown decides instead: within it, the cached set
+        # answers, whichever public method asked.
+        if refresh and self.claim_refresh():
+            return self.refreshed_jwk_set()
+        return super().get_jwk_set()
+
+    def refreshed_jwk_set(self) -> PyJWKSet:
+        # PyJWT's own refresh ends in fetch_data, and ours answers from the
+        # cache: the very set that lacked the key. So download, check the
+        # answer, and only then overwrite the shared entry, so that every
+        # worker sees the new keys at once.
+        return PyJWKSet.from_dict(self.download_and_share().jwks)
+
+    # --8<-- [end:refresh]
+
+    # --8<-- [start:cooldown]
+    @property
+    def refresh_cooldown_key(self) -> str:
+        return f"jwks-refresh-cooldown:{self.uri}"
+
+    def claim_refresh(self) -> bool:
+        """True for the one caller per cooldown, fleet-wide, that may refresh."""
+        # cache.add is Redis's SET NX EX: it writes only when the key is
+        # absent, and the key expires by itself. One atomic command, so of many
+        # workers asking at once exactly one gets True, and the next caller
+        # only once the cooldown is over. While Redis is down (None) nobody can
+        # count refreshes for the fleet, so each process counts its own: a key
+        # rotated during the outage still gets through, and a flood of made-up
+        # kids costs each worker one download per cooldown, not one per request.
+        claimed = shared_cache.add(
+            self.refresh_cooldown_key,
+            "a refresh happened",
+            timeout=settings.JWKS_MIN_REFRESH_SECONDS,
+        )
+        if claimed is None:
+            claimed = claim_refresh_in_this_process(self.uri)
+        return claimed is True
+
+    # --8<-- [end:cooldown]
+
+    # --8<-- [start:download-lock]
+    @property
+    def download_lock_key(self) -> str:
+        return f"jwks-download:{self.uri}"
+
+    @property
+    def download_lock_seconds(self) -> float:
+        # Longer than a download that is still alive may take; if the worker
+        # holding the lock dies, the lock expires soon after, by itself.
+        return 2 * self.timeout
+
+    def claim_download(self) -> bool:
+        """True for the one caller, fleet-wide, that downloads now (SET NX EX)."""
+        claimed = shared_cache.add(
+            self.download_lock_key, DOWNLOADING, timeout=self.download_lock_seconds
+        )
+        # While Redis is down (None), each process downloads for itself:
+        # without a key set, no token could be checked.
+        return claimed is not False
+
+    def mark_download_failed(self) -> None:
+        shared_cache.set(
+            self.download_lock_key,
+            FAILED,
+            timeout=settings.JWKS_MIN_REFRESH_SECONDS,
+        )
+
+    # --8<-- [end:download-lock]
+
+    # --8<-- [start:unknown-kids]
+    def unknown_kid_key(self, kid: str) -> str:
+        # Anyone can put any text in a token's kid: hashed, every key is short.
+        digest = hashlib.sha256(kid.encode()).hexdigest()
+        return f"jwks-unknown-kid:{self.uri}:{digest}"
+
+    def was_unknown_after_a_refresh(self, kid: str) -> bool:
+        return shared_cache.get(self.unknown_kid_key(kid)) is not None
+
+    def remember_unknown(self, kid: str) -> None:
+        # Only the caller that won a refresh gets here, so a flood of random
+        # kids adds one entry per cooldown at most: Redis's memory stays small.
+        # Remembered as long as the set that lacks it: by then the cached set
+        # is downloaded again anyway, and any key published since is found.
+        shared_cache.set(
+            self.unknown_kid_key(kid), True, timeout=settings.JWKS_CACHE_SECONDS
+        )
+
+    # --8<-- [end:unknown-kids]
+
+
+# --8<-- [end:caching-client]
+
+
+def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
+    """The keys that PyJWT's get_signing_keys picks: for signatures, with a kid."""
+    return [
+        key
+        for key in jwk_set.keys
+        if key.public_key_use in {"sig", None} and key.key_id
+    ]
+
+
+# --8<-- [start:download]
+# A key set is a few kilobytes. A megabyte is no key set, whatever it says, and
+# reading it whole would cost every worker that much memory.
+MAX_JWKS_BYTES = 1_000_000
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects, as PyJWT does: the JWKS comes from the configured URL."""
+
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+def download_jwks(
+    url: str,
+    headers: dict[str, Any],
+    timeout: float,
+    ssl_context: ssl.SSLContext | None,
+) -> Any:
+    """The JSON at ``url``, but no more than MAX_JWKS_BYTES of it.
+
+    Fetched as PyJWT fetches it: the caller's headers, TLS context and timeout,
+    and no redirects.
+    """
+    handlers: list[urllib.request.BaseHandler] = [NoRedirects()]
+    if ssl_context is not None:
+        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
+    opener = urllib.request.build_opener(*handlers)
+    try:
+        request = urllib.request.Request(url, headers=headers)
+        with opener.open(request, timeout=timeout) as response:
+            body = response.read(MAX_JWKS_BYTES + 1)
+    except (OSError, http.client.HTTPException) as error:
+        # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
+        if isinstance(error, urllib.error.HTTPError):
+            error.close()  # it holds the response, and so a socket
+        raise PyJWKClientConnectionError(
+            f"Could not download the JWKS: {error}"
+        ) from error
+    if len(body) > MAX_JWKS_BYTES:
+        raise PyJWKClientError(f"The JWKS is larger than {MAX_JWKS_BYTES} bytes")
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise PyJWKClientError(f"The JWKS is not JSON: {error}") from error
+
+
+def usable_jwk_set(jwks: Any) -> PyJWKSet:
+    """The set PyJWT makes of ``jwks``; an error unless a key in it has a kid."""
+    if not isinstance(jwks, dict):
+        raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
+    jwk_set = PyJWKSet.from_dict(jwks)  # PyJWKSetError for {}, or no usable key
+    if not any(key.key_id for key in jwk_set.keys):
+        raise PyJWKSetError("No key in the JWKS has a kid: no token could name one")
+    return jwk_set
+
+
+# --8<-- [end:download]
