@@ -191,3 +191,14 @@ def test_a_step_diff_leads_with_the_lesson_and_folds_the_rest(tmp_path: Path):
     positions = [markdown.find(block) for block in shown_first + folded_after]
     assert -1 not in positions and positions == sorted(positions), markdown
     assert "`core/jwks.py`, `jwks_demo/settings.py`, `core/views.py`" in markdown
+
+
+def test_the_addresses_of_moved_pages_redirect_to_their_new_pages(built_site: Path):
+    from tutorial.docs_hooks import MOVED_PAGES
+
+    for old, new in MOVED_PAGES.items():
+        redirect = (built_site / old / "index.html").read_text(encoding="utf-8")
+        target = re.search(r'url=([^"]+)"', redirect)[1]
+        assert (built_site / old / target / "index.html").resolve() == (
+            built_site / new / "index.html"
+        ).resolve()

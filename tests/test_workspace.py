@@ -9,6 +9,7 @@ repository's own ``workspace/``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -263,3 +264,21 @@ def test_a_test_file_that_cannot_be_imported_is_reported_with_its_tests(
         broken_files=["tests/test_jwks_in_redis.py"],
     )
     assert not result.solved
+
+
+def test_a_workspace_from_before_the_recut_says_so_in_one_line(tmp_path: Path):
+    # Step 06 was "outages and stampedes" until the course was recut: a workspace
+    # started then has no step name in its state, and must not run 06's new lessons.
+    workspace = tmp_path / "workspace"
+    tutorial("start", "6", workspace=workspace)
+    state_file = workspace / STATE_FILE
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    del state["name"]
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+
+    for command in ("check", "status", "diff-solution"):
+        result = tutorial(command, workspace=workspace)
+
+        assert_one_line_error(result)
+        assert "older numbering" in result.stderr
+        assert "start 6 --force" in result.stderr

@@ -139,7 +139,7 @@ def send_requests(
     """``count`` authenticated GETs; each one's latency, and how many failed.
 
     The first goes alone and fills the cache. Many cold workers at once is the
-    stampede of step 06, not what this demo is about.
+    stampede of step 08, not what this demo is about.
     """
     headers = {"Authorization": f"Bearer {token}"}
     results = [timed_get(url, headers)]

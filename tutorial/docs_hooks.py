@@ -1,6 +1,6 @@
 """MkDocs hooks: what the documentation site generates at build time.
 
-``mkdocs.yml`` loads this module with ``hooks:``. It does four things:
+``mkdocs.yml`` loads this module with ``hooks:``. It does five things:
 
 * On every step page (``docs/steps/NN-slug.md``) it replaces the marker
   ``<!-- tutorial:step-diff -->`` with the diff from the previous step,
@@ -16,6 +16,9 @@
 * It serves Mermaid from ``node_modules`` (``npm ci``), so diagrams render
   without internet. Material uses a global ``mermaid`` when one is loaded and
   downloads Mermaid itself otherwise: that is the fallback without npm.
+* After every build it writes a redirect at each page address that moved
+  (``MOVED_PAGES``), so that bookmarks and links from before a recut still
+  land on the page that teaches the same thing.
 
 The paths come from the location of ``mkdocs.yml``, not from this module's,
 so a temporary copy of the repository builds from its own files.
@@ -56,6 +59,19 @@ DOWNLOAD_PATH = [
     "get_jwk_set",
     "fetch_data",
 ]
+
+# Page addresses that moved, and where they went (CHANGELOG.md).
+MOVED_PAGES = {
+    "steps/06-outages-and-stampedes/": "steps/06-redis-outages/",
+    "steps/07-one-client-two-tiers/": "steps/09-one-client-two-tiers/",
+    "steps/08-production-hardening/": "steps/10-no-pickle/",
+}
+REDIRECT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Moved</title>
+<meta http-equiv="refresh" content="0; url={target}">
+<link rel="canonical" href="{target}"></head>
+<body><p>This page moved: <a href="{target}">{target}</a>.</p></body></html>
+"""
 
 # A step's README is its own prose, not the lesson's code.
 LEFT_OUT_OF_DIFFS = {"README.md"}
@@ -365,3 +381,17 @@ def pyjwt_markdown() -> str:
         block = f'{marks}python title="{title}" linenums="{first}"\n{source}{marks}\n'
         parts.append(f'=== "{name}"\n\n' + indent(block))
     return "\n".join(parts)
+
+
+# --- redirects from the addresses of pages that moved ---------------------------
+
+
+def on_post_build(config) -> None:
+    site = Path(config.site_dir)
+    for old, new in MOVED_PAGES.items():
+        if (site / old / "index.html").exists():
+            continue  # a page lives there again: it wins
+        target = "../" * old.count("/") + new
+        page = site / old / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(REDIRECT_PAGE.format(target=target), encoding="utf-8")

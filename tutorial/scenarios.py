@@ -32,9 +32,11 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,13 @@ from tutorial.idp import Fault, IdentityProvider, SigningKey
 from tutorial.net import ME_PATH, REQUEST_SECONDS
 from tutorial.redis import RedisUnavailable
 from tutorial.scenarios_page import render_page
-from tutorial.stack import RestartableRedis, RunningServer, run_stack
+from tutorial.stack import (
+    RestartableRedis,
+    RunningServer,
+    provider_env,
+    run_gunicorn,
+    run_stack,
+)
 from tutorial.steps import REPOSITORY, Step, discover_steps, find_step
 
 Authorization = str | bytes | None
@@ -340,19 +348,29 @@ FAULT_NAMES = {
 }
 
 
+# Each broken answer meets a process with nothing parsed in memory.
+BAD_JWKS_ENV = {"JWKS_IN_PROCESS_SECONDS": "0"}
+
+
 def bad_jwks(cell: Cell) -> Result:
     during: dict[Fault, str] = {}
     kept: list[str] = []
     errors = 0
     for fault in BAD_JWKS_FAULTS:
-        flush(cell.redis.url)  # cold: nothing cached, the broken answer comes first
-        cell.idp.fault = fault
-        answers = cell.get_many([cell.valid()] * 3, concurrency=3)
-        during[fault] = statuses(answers)
-        errors += sum(1 for answer in answers if answer.status in (None, 500))
-        cell.idp.fault = Fault.NONE
-        if cell.get(cell.valid()).status != 200:
-            kept.append(FAULT_NAMES[fault])  # the broken answer outlived the fault
+        # Cold: nothing in Redis and nothing in any worker's memory, so the broken
+        # answer comes first. A copy kept from the fault before would rightly serve.
+        flush(cell.redis.url)
+        with cold_workers(cell, BAD_JWKS_ENV) as server:
+            cell.idp.fault = fault
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                answers = list(
+                    pool.map(partial(get_me, server.port), [cell.valid()] * 3)
+                )
+            during[fault] = statuses(answers)
+            errors += sum(1 for answer in answers if answer.status in (None, 500))
+            cell.idp.fault = Fault.NONE
+            if get_me(server.port, cell.valid()).status != 200:
+                kept.append(FAULT_NAMES[fault])  # the broken answer outlived the fault
     if len(set(during.values())) == 1:
         answered = f"{next(iter(during.values()))} to each"
     else:
@@ -411,6 +429,16 @@ def pickle_that_runs_code(marker: Path, original: bytes | None) -> bytes:
     touch = _Call(Path.touch, marker)
     original_value = _Call(pickle.loads, original)
     return pickle.dumps(_Call(operator.itemgetter(1), (touch, original_value)))
+
+
+@contextmanager
+def cold_workers(cell: Cell, env: dict[str, str]) -> Iterator[RunningServer]:
+    """The cell's step once more, in new workers that remember nothing yet."""
+    env = {**provider_env(cell.idp), "REDIS_URL": cell.redis.url, **env}
+    with run_gunicorn(
+        cell.step.path, env=env, workers=cell.workers, extra_args=PRELOAD
+    ) as server:
+        yield server
 
 
 def flush(url: str) -> None:
@@ -514,8 +542,7 @@ SCENARIOS = {
             "HTTP 500, HTML, {}, keys without a kid, 10 MB: the step must answer"
             " 503 and keep none of them once the provider heals.",
             bad_jwks,
-            # Each broken answer meets a process with nothing parsed in memory.
-            env={"JWKS_IN_PROCESS_SECONDS": "0"},
+            env=BAD_JWKS_ENV,
         ),
         Scenario(
             "planted-pickle",

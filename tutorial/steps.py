@@ -17,7 +17,14 @@ STEPS_DIR = REPOSITORY / "steps"
 STEP_FOLDER = re.compile(r"^(\d\d)-([a-z0-9-]+)$")
 
 # What a diff between two steps leaves out: files that are not the lesson.
-NOISE_DIRS = {"__pycache__", ".pytest_cache", ".venv", "node_modules"}
+NOISE_DIRS = {
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".venv",
+    "node_modules",
+}
 NOISE_SUFFIXES = {".pyc", ".lock", ".sqlite3", ".log"}
 
 

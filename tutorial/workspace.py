@@ -42,6 +42,9 @@ DEFAULT_WORKSPACE = REPOSITORY / "workspace"
 # step and when the lesson tests last passed.
 STATE_FILE = ".tutorial-state.json"
 COMMAND = "uv run tutorial"
+# The steps whose numbers changed when the course was recut (CHANGELOG.md): a
+# workspace started before then, on one of these, holds another lesson.
+RENUMBERED_STEPS = {6, 7, 8}
 
 
 class WorkspaceError(Exception):
@@ -55,6 +58,7 @@ class State:
     step: int
     start: dict[str, str]  # the files as ``tutorial start`` made them
     solved: dict[str, str] | None = None  # the files when the lesson tests last passed
+    name: str | None = None  # the step's folder; None in workspaces from before 2026-12
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ class Workspace:
     def state(self) -> State | None:
         try:
             saved = json.loads((self.root / STATE_FILE).read_text(encoding="utf-8"))
-            return State(saved["step"], saved["start"], saved.get("solved"))
+            return State(
+                saved["step"], saved["start"], saved.get("solved"), saved.get("name")
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -147,7 +153,7 @@ class Workspace:
     def mark_solved(self) -> None:
         state = self.state()
         if state is not None:
-            self.save(State(state.step, state.start, self.current_files()))
+            self.save(State(state.step, state.start, self.current_files(), state.name))
 
     def step(self) -> Step:
         state = self.state()
@@ -156,7 +162,18 @@ class Workspace:
                 f"There is no exercise in {self.shown()} yet. "
                 f"Start one with: {self.command('start 1')}"
             )
-        return find_step(state.step)
+        step = find_step(state.step)
+        started_as = state.name or (
+            "an older numbering" if state.step in RENUMBERED_STEPS else step.name
+        )
+        if started_as != step.name:
+            raise WorkspaceError(
+                f"{self.shown()} was started on step {state.step:02d} of {started_as}, "
+                f"and step {state.step:02d} is now {step.name} (CHANGELOG.md): start "
+                f"it again, your work is backed up first: "
+                f"{self.command(f'start {state.step} --force')}"
+            )
+        return step
 
     # -- changing it ---------------------------------------------------------
 
@@ -180,7 +197,7 @@ class Workspace:
             target = self.root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
-        self.save(State(step.number, self.current_files()))
+        self.save(State(step.number, self.current_files(), name=step.name))
 
 
 def fingerprint(path: Path) -> str:
