@@ -37,9 +37,16 @@ class CertificateAuthority:
         folder = Path(self._folder.name)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        # The extensions that strict verification asks for (Python 3.13's default
+        # context sets VERIFY_X509_STRICT): key usages and key identifiers.
         ca_certificate = (
             _certificate_builder(ca_name, ca_name, ca_key.public_key())
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(cert_sign=True), critical=True)
+            .add_extension(
+                x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                critical=False,
+            )
             .sign(ca_key, hashes.SHA256())
         )
         server_key = ec.generate_private_key(ec.SECP256R1())
@@ -53,6 +60,16 @@ class CertificateAuthority:
         server_certificate = (
             _certificate_builder(server_name, ca_name, server_key.public_key())
             .add_extension(alternative_names, critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+            .add_extension(_key_usage(cert_sign=False), critical=True)
+            .add_extension(
+                x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
+                critical=False,
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                critical=False,
+            )
             .sign(ca_key, hashes.SHA256())
         )
         self.ca_file = folder / "ca.pem"
@@ -95,4 +112,19 @@ def _certificate_builder(
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + VALID_FOR)
+    )
+
+
+def _key_usage(cert_sign: bool) -> x509.KeyUsage:
+    """A CA signs certificates; a server signs its side of the TLS handshake."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
     )
