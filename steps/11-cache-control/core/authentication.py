@@ -5,6 +5,8 @@ the provider publishes as a JWKS document; the authenticator's JWKS client
 fetches it.
 """
 
+import base64
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -164,10 +166,22 @@ def trusted_header_kid(token: str) -> str:
 
     Checked before any download, so that junk tokens cost nothing.
     """
+    return kid_of_header(token.partition(".")[0])
+
+
+# --8<-- [start:header-once]
+@functools.lru_cache(maxsize=64)
+def kid_of_header(header_segment: str) -> str:
+    # Tokens signed with one key carry the same header, byte for byte, so a
+    # process reads each header once; jwt.decode then parses the token. (PyJWT's
+    # get_unverified_header decodes and checks all three parts of the token.)
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as error:
+        padding = "=" * (-len(header_segment) % 4)
+        header = json.loads(base64.urlsafe_b64decode(header_segment + padding))
+    except (ValueError, RecursionError) as error:
         raise exceptions.AuthenticationFailed(f"Malformed token: {error}.") from error
+    if not isinstance(header, dict):
+        raise exceptions.AuthenticationFailed("Malformed token: no JSON header.")
     if header.get("alg") not in ALGORITHMS:
         raise exceptions.AuthenticationFailed(
             f"Tokens must be signed with RS256, not {header.get('alg')!r}."
@@ -178,3 +192,6 @@ def trusted_header_kid(token: str) -> str:
             "The token's header has no kid, so no key can verify it."
         )
     return kid
+
+
+# --8<-- [end:header-once]

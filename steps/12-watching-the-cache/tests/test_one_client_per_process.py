@@ -52,3 +52,15 @@ def test_keys_kept_too_long_are_read_again_from_redis(
 
     assert read_shared_tier.call_count == REQUESTS
     assert idp.downloads == 1
+
+
+def test_each_distinct_token_header_is_read_once(idp, mint_token, get_me):
+    from core.authentication import kid_of_header
+
+    kid_of_header.cache_clear()
+
+    for sub in ("alice", "bob", "carol"):
+        assert get_me(mint_token(sub=sub)).status_code == 200
+
+    # Three tokens signed with one key: one header, read once.
+    assert kid_of_header.cache_info().misses == 1
