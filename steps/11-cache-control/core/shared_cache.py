@@ -1,21 +1,20 @@
-"""Redis, through a plain redis-py client, for callers that carry on without it.
+"""Redis through a plain redis-py client, for callers that carry on without it.
 
-Step 10: no longer Django's cache. Its Redis backend pickles what it stores and
-unpickles what it reads, and unpickling runs whatever code the bytes name:
-anyone who could write to this Redis could make every worker run code of
-theirs. Here values are strings, stored and read as they are; the JWKS entry
-carries an integrity tag of its own (core/jwks.py).
+No longer Django's cache (step 10): its Redis backend pickles what it stores and
+unpickles what it reads, and unpickling runs whatever code the bytes name. Here
+values are strings, stored and read as they are; the JWKS entry carries an
+integrity tag of its own (core/jwks.py).
 
-Redis spares the fleet downloads; it is not needed to check a token. So when
-Redis fails (refused, reset, slower than the socket timeout in settings), each
-call here answers as if Redis had nothing, and the caller falls back on what it
-has. Then Redis is left alone for a few seconds, so that a dead or hanging Redis
-costs a request an in-memory check rather than a timeout. The log says when an
-outage starts and when it ends, not once per request.
+Redis spares the fleet downloads; it is not needed to check a token. When a
+call fails (refused, reset, slower than the socket timeout in settings), it
+answers as if Redis had nothing, and the caller falls back on what it has.
+Redis is then left alone for RETRY_SECONDS, so that a dead or hanging Redis
+costs a request an ``if``, not a timeout. The log says when an outage starts
+and when it ends, not once per request.
 
 A value that Redis serves but this code never wrote (a hash where a string
-belongs) is no outage: Redis answered. It is deleted, and the caller sees
-nothing there, then writes what belongs.
+belongs) is no outage: Redis answered. It is deleted, and the caller sees a
+miss.
 """
 
 import logging
@@ -57,15 +56,15 @@ class SharedCache:
     """Strings in Redis, by name: ``get``, ``set``, ``add`` and ``delete``."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._down_since: float | None = None
-        self._next_try = 0.0
+        self.down_since: float | None = None
+        self.next_try = 0.0
         self._client: redis.Redis | None = None
+        self._client_lock = threading.Lock()
 
     @property
     def is_down(self) -> bool:
         """Whether the last call to Redis failed: the caller's fallbacks are in use."""
-        return self._down_since is not None
+        return self.down_since is not None
 
     def key(self, name: str) -> str:
         return cache.make_key(name, version=FORMAT_VERSION)
@@ -94,7 +93,7 @@ class SharedCache:
         self._call(name, lambda client: client.delete(self.key(name)))
 
     def _call(self, name: str, operation: Callable[[redis.Redis], Any]) -> Any:
-        if self.is_down and time.monotonic() < self._next_try:
+        if self.is_down and time.monotonic() < self.next_try:
             return None
         try:
             result = operation(self._connected())
@@ -104,7 +103,10 @@ class SharedCache:
             else:
                 self._failed(error)
             return None
-        self._answered()
+        down_since, self.down_since = self.down_since, None
+        if down_since is not None:
+            down_for = time.monotonic() - down_since
+            logger.warning("Redis answers again, after %.0f s down", down_for)
         return result
 
     def _connected(self) -> redis.Redis:
@@ -112,7 +114,7 @@ class SharedCache:
         # serves every thread, where Django's cache made a client per call.
         client = self._client
         if client is None:
-            with self._lock:
+            with self._client_lock:
                 if self._client is None:
                     self._client = connect()
                 client = self._client
@@ -120,6 +122,18 @@ class SharedCache:
 
     def forget_client(self) -> None:
         self._client = None
+
+    def _failed(self, error: redis.RedisError) -> None:
+        now = time.monotonic()
+        self.next_try = now + RETRY_SECONDS
+        if self.down_since is None:
+            self.down_since = now
+            logger.warning(
+                "Redis is unreachable (%s): carrying on without it, trying again "
+                "every %g s",
+                error,
+                RETRY_SECONDS,
+            )
 
     def _refuse(self, key: str, error: Exception) -> None:
         logger.warning(
@@ -130,37 +144,15 @@ class SharedCache:
         )
         self.delete(key)
 
-    def _failed(self, error: redis.RedisError) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._next_try = now + RETRY_SECONDS
-            if self._down_since is None:
-                self._down_since = now
-                logger.warning(
-                    "Redis is unreachable (%s): carrying on without it, trying again "
-                    "every %g s",
-                    error,
-                    RETRY_SECONDS,
-                )
 
-    def _answered(self) -> None:
-        if self._down_since is None:
-            return
-        with self._lock:
-            if self._down_since is not None:
-                down_for = time.monotonic() - self._down_since
-                self._down_since = None
-                logger.warning("Redis answers again, after %.0f s down", down_for)
+def holds_another_type(error: redis.RedisError) -> bool:
+    """Redis answered that the key holds a hash, a list...: not what was asked for."""
+    return isinstance(error, redis.ResponseError) and str(error).startswith("WRONGTYPE")
 
 
 def ms(seconds: float) -> int:
     """Milliseconds for PX, at least 1: Redis refuses an expiry of 0."""
     return max(1, round(seconds * 1000))
-
-
-def holds_another_type(error: redis.RedisError) -> bool:
-    """Redis answered that the key holds a hash, a list...: not what was asked for."""
-    return isinstance(error, redis.ResponseError) and str(error).startswith("WRONGTYPE")
 
 
 # One per process: each worker notices an outage, and its end, once.
