@@ -4,14 +4,44 @@ A step's own lessons are the tests marked ``@pytest.mark.lesson(step=N)``
 (CONTRIBUTING.md); ``-m "lesson(step=N)"`` selects them. That each of them fails on
 the step before, and passes on the step, is proven the way a learner meets it, in
 exercise mode: tests/test_workspace.py.
+
+docker-compose.yml pins redis:6.2.6-alpine, while the tests run a newer Valkey,
+which would accept a command added since: when the suites share a Redis this run
+started, Redis's own count of what it served (INFO commandstats) is checked
+against the commands of Redis 6.2 after each suite.
 """
 
+import os
+
 import pytest
+import redis
 
 from tests.runner import assert_suite_passed, run_suite
 from tutorial.steps import Step, discover_steps
 
 STEPS = discover_steps()
+
+# Commands of Redis 6.2 that the steps and their tests may use. Before adding one,
+# check that Redis 6.2 has it (https://redis.io/commands, "Available since").
+# fmt: off
+REDIS_6_2_COMMANDS = {
+    "auth", "client", "command", "config", "dbsize", "del", "echo", "exists",
+    "expire", "flushdb", "get", "hello", "hget", "hgetall", "hincrby", "hset",
+    "incr", "incrby", "info", "keys", "mget", "pexpire", "ping", "psetex", "pttl",
+    "quit", "scan", "select", "set", "setex", "setnx", "shutdown", "ttl", "type",
+    "unlink",
+}
+# fmt: on
+
+
+def commands_served(url: str) -> set[str]:
+    """The commands Redis served since it started; ``client|setname`` is client."""
+    client = redis.Redis.from_url(url)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return {name.removeprefix("cmdstat_").split("|")[0] for name in stats}
 
 
 def step_ids(step: Step) -> str:
@@ -36,6 +66,9 @@ def test_step_suite_passes(step: Step, shared_redis_url: str, record_step_summar
     assert_suite_passed(run, step.name)
     if not run.outcomes:
         pytest.fail(run.report(f"{step.name} ran no tests"), pytrace=False)
+    if not os.environ.get("REDIS_URL"):  # this run's Redis: nobody else's commands
+        newer = commands_served(shared_redis_url) - REDIS_6_2_COMMANDS
+        assert not newer, f"Redis commands that Redis 6.2 lacks: {sorted(newer)}"
 
 
 # Each later step's lessons run in exercise mode, which fails on a step without

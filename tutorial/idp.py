@@ -32,6 +32,7 @@ import ssl
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ ADMIN_PATH = "/_tutorial/"
 # A learner's `slow` longer than this is a typo, not an experiment.
 MAX_DELAY_SECONDS = 600
 ADMIN_TIMEOUT_SECONDS = 10
+# How many JWKS requests keep their headers in IdentityProvider.request_headers.
+KEPT_HEADERS = 1000
 
 
 class Fault(enum.Enum):
@@ -129,7 +132,7 @@ class IdentityProvider:
     ``on_change(message)`` when an admin command changed the provider: the
     ``tutorial idp`` command prints them. With ``tls`` (a server context, such
     as ``tutorial.tls.CertificateAuthority().server_context()``) it serves
-    HTTPS. ``request_headers`` holds the headers of every JWKS request.
+    HTTPS. ``request_headers`` holds the headers of the latest JWKS requests.
     """
 
     def __init__(
@@ -151,8 +154,9 @@ class IdentityProvider:
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
         self.cache_control: str | None = None
-        # The headers of every JWKS request, in order: what the clients sent.
-        self.request_headers: list[dict[str, str]] = []
+        # The headers of the latest JWKS requests, oldest first: what clients sent.
+        # Bounded, since `tutorial idp` may serve for hours.
+        self.request_headers: deque[dict[str, str]] = deque(maxlen=KEPT_HEADERS)
         self._tls = tls
         self._requested_port = port
         self._downloads = 0

@@ -35,8 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from functools import partial
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +50,9 @@ from tutorial.scenarios_page import render_page
 from tutorial.stack import (
     RestartableRedis,
     RunningServer,
-    provider_env,
     run_gunicorn,
     run_stack,
+    stack_env,
 )
 from tutorial.steps import REPOSITORY, Step, discover_steps, find_step
 
@@ -360,16 +359,13 @@ def bad_jwks(cell: Cell) -> Result:
         # Cold: nothing in Redis and nothing in any worker's memory, so the broken
         # answer comes first. A copy kept from the fault before would rightly serve.
         flush(cell.redis.url)
-        with cold_workers(cell, BAD_JWKS_ENV) as server:
-            cell.idp.fault = fault
-            with ThreadPoolExecutor(max_workers=3) as pool:
-                answers = list(
-                    pool.map(partial(get_me, server.port), [cell.valid()] * 3)
-                )
+        with cold_workers(cell, BAD_JWKS_ENV) as cold:
+            cold.idp.fault = fault
+            answers = cold.get_many([cold.valid()] * 3, concurrency=3)
             during[fault] = statuses(answers)
             errors += sum(1 for answer in answers if answer.status in (None, 500))
-            cell.idp.fault = Fault.NONE
-            if get_me(server.port, cell.valid()).status != 200:
+            cold.idp.fault = Fault.NONE
+            if cold.get(cold.valid()).status != 200:
                 kept.append(FAULT_NAMES[fault])  # the broken answer outlived the fault
     if len(set(during.values())) == 1:
         answered = f"{next(iter(during.values()))} to each"
@@ -432,13 +428,15 @@ def pickle_that_runs_code(marker: Path, original: bytes | None) -> bytes:
 
 
 @contextmanager
-def cold_workers(cell: Cell, env: dict[str, str]) -> Iterator[RunningServer]:
-    """The cell's step once more, in new workers that remember nothing yet."""
-    env = {**provider_env(cell.idp), "REDIS_URL": cell.redis.url, **env}
+def cold_workers(cell: Cell, env: dict[str, str]) -> Iterator[Cell]:
+    """The cell once more, its step in new workers that remember nothing yet."""
     with run_gunicorn(
-        cell.step.path, env=env, workers=cell.workers, extra_args=PRELOAD
+        cell.step.path,
+        env=stack_env(cell.idp, cell.redis.url, env),
+        workers=cell.workers,
+        extra_args=PRELOAD,
     ) as server:
-        yield server
+        yield replace(cell, server=server)
 
 
 def flush(url: str) -> None:

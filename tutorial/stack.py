@@ -234,6 +234,13 @@ class Stack:
     server: RunningServer
 
 
+def stack_env(
+    idp: IdentityProvider, redis_url: str, env: dict[str, str] | None = None
+) -> dict[str, str]:
+    """What a step under gunicorn is told: its provider, its Redis, and ``env``."""
+    return {**provider_env(idp), "REDIS_URL": redis_url, **(env or {})}
+
+
 @contextmanager
 def run_stack(
     step_path: Path,
@@ -258,7 +265,7 @@ def run_stack(
         if redis_url is None:
             redis_url = running.enter_context(throwaway_redis_server())
         idp = running.enter_context(idp or IdentityProvider())
-        server_env = {**provider_env(idp), "REDIS_URL": redis_url, **(env or {})}
+        server_env = stack_env(idp, redis_url, env)
         server = running.enter_context(
             run_gunicorn(
                 step_path,

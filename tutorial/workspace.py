@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tutorial.steps import (
+    NOISE_DIRS,
     REPOSITORY,
     Step,
     discover_steps,
@@ -163,14 +164,11 @@ class Workspace:
                 f"Start one with: {self.command('start 1')}"
             )
         step = find_step(state.step)
-        started_as = state.name or (
-            "an older numbering" if state.step in RENUMBERED_STEPS else step.name
-        )
-        if started_as != step.name:
+        if started_under_another_numbering(state, step):
             raise WorkspaceError(
-                f"{self.shown()} was started on step {state.step:02d} of {started_as}, "
-                f"and step {state.step:02d} is now {step.name} (CHANGELOG.md): start "
-                f"it again, your work is backed up first: "
+                f"{self.shown()} was started on step {state.step:02d} of an older "
+                f"numbering, and step {state.step:02d} is now {step.name} "
+                f"(CHANGELOG.md): start it again, your work is backed up first: "
                 f"{self.command(f'start {state.step} --force')}"
             )
         return step
@@ -184,7 +182,7 @@ class Workspace:
         while backup.exists():
             number += 1
             backup = self.backups / f"{stamp}-{number}"
-        ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
+        ignore = shutil.ignore_patterns(*NOISE_DIRS)
         shutil.copytree(self.root, backup, ignore=ignore)
         return backup
 
@@ -198,6 +196,13 @@ class Workspace:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
         self.save(State(step.number, self.current_files(), name=step.name))
+
+
+def started_under_another_numbering(state: State, step: Step) -> bool:
+    """Whether the step numbered ``state.step`` was another lesson when it started."""
+    if state.name is None:  # a workspace from before steps were named in its state
+        return state.step in RENUMBERED_STEPS
+    return state.name != step.name
 
 
 def fingerprint(path: Path) -> str:
