@@ -1,10 +1,12 @@
-"""The article's unit test: the download replaced by a mock, our logic alone.
+"""The article's unit test: PyJWT's download replaced by a mock, our logic alone.
 
 This is the only mock in the tutorial, and it is here to be looked at. It proves
 that CachingJWKClient asks for the JWKS once and then serves it from the cache.
 It cannot prove anything about Redis or HTTP, because it never talks to either:
 see this step's README, and step 03's tests, for what does.
 """
+
+from jwt import PyJWKClient
 
 from core.jwks import CachingJWKClient
 from tutorial.idp import SigningKey
@@ -27,9 +29,8 @@ def test_four_calls_download_the_jwks_once(mocker, settings):
             "LOCATION": "articles-unit-test",
         }
     }
-    # The mock stands in for the download step 02 found, our own since step 07
-    # (PyJWT's has no size limit).
-    download = mocker.patch("core.jwks.download_jwks", return_value=MADE_UP_JWKS)
+    # The mock stands in for PyJWT's fetch_data, the download step 02 found.
+    download = mocker.patch.object(PyJWKClient, "fetch_data", return_value=MADE_UP_JWKS)
     client = CachingJWKClient(MADE_UP_URL)
 
     for _ in range(4):

@@ -5,30 +5,17 @@ through Redis, and refreshes it past the cache for a new kid, at most once per
 cooldown for the whole fleet. It carries on while Redis is down (each process
 keeps a copy of the set it last read) and while the provider fails (a stale set
 serves, up to a cap). One worker of the fleet downloads at a time: the others
-serve the stale set, or wait for that download. ``download_jwks`` is the
-download itself.
+serve the stale set, or wait for that download.
 """
 
 import hashlib
-import http.client
-import json
 import logging
-import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
-from jwt import (
-    PyJWK,
-    PyJWKClient,
-    PyJWKClientConnectionError,
-    PyJWKClientError,
-    PyJWKSet,
-    PyJWKSetError,
-)
+from jwt import PyJWK, PyJWKClient, PyJWKClientError, PyJWKSet, PyJWKSetError
 
 from core.shared_cache import shared_cache
 
@@ -46,7 +33,7 @@ class LoggingJWKClient(PyJWKClient):
 
     def fetch_data(self) -> Any:
         started = time.perf_counter()
-        jwk_set = download_jwks(self.uri, self.headers, self.timeout, self.ssl_context)
+        jwk_set = super().fetch_data()
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
         return jwk_set
@@ -184,7 +171,8 @@ class CachingJWKClient(LoggingJWKClient):
             return entry.jwks
         try:
             entry = self.download_and_share()
-        except (PyJWKClientError, PyJWKSetError) as error:
+        # ValueError: an answer that is not JSON, which PyJWT lets through.
+        except (PyJWKClientError, PyJWKSetError, ValueError) as error:
             if usable is None:
                 # Nothing to serve meanwhile: the next request tries again.
                 shared_cache.delete(self.download_lock_key)
@@ -364,53 +352,7 @@ def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
     ]
 
 
-# --8<-- [start:download]
-# A key set is a few kilobytes. A megabyte is no key set, whatever it says, and
-# reading it whole would cost every worker that much memory.
-MAX_JWKS_BYTES = 1_000_000
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Refuse redirects, as PyJWT does: the JWKS comes from the configured URL."""
-
-    def redirect_request(self, *args: Any) -> None:
-        return None
-
-
-def download_jwks(
-    url: str,
-    headers: dict[str, Any],
-    timeout: float,
-    ssl_context: ssl.SSLContext | None,
-) -> Any:
-    """The JSON at ``url``, but no more than MAX_JWKS_BYTES of it.
-
-    Fetched as PyJWT fetches it: the caller's headers, TLS context and timeout,
-    and no redirects.
-    """
-    handlers: list[urllib.request.BaseHandler] = [NoRedirects()]
-    if ssl_context is not None:
-        handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
-    opener = urllib.request.build_opener(*handlers)
-    try:
-        request = urllib.request.Request(url, headers=headers)
-        with opener.open(request, timeout=timeout) as response:
-            body = response.read(MAX_JWKS_BYTES + 1)
-    except (OSError, http.client.HTTPException) as error:
-        # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
-        if isinstance(error, urllib.error.HTTPError):
-            error.close()  # it holds the response, and so a socket
-        raise PyJWKClientConnectionError(
-            f"Could not download the JWKS: {error}"
-        ) from error
-    if len(body) > MAX_JWKS_BYTES:
-        raise PyJWKClientError(f"The JWKS is larger than {MAX_JWKS_BYTES} bytes")
-    try:
-        return json.loads(body)
-    except ValueError as error:
-        raise PyJWKClientError(f"The JWKS is not JSON: {error}") from error
-
-
+# --8<-- [start:usable-jwk-set]
 def usable_jwk_set(jwks: Any) -> PyJWKSet:
     """The set PyJWT makes of ``jwks``; an error unless a key in it has a kid."""
     if not isinstance(jwks, dict):
@@ -421,4 +363,4 @@ def usable_jwk_set(jwks: Any) -> PyJWKSet:
     return jwk_set
 
 
-# --8<-- [end:download]
+# --8<-- [end:usable-jwk-set]

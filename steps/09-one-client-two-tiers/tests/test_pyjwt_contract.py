@@ -10,6 +10,8 @@ public method. Real providers, over real HTTP and HTTPS.
 """
 
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from threading import Thread
 from typing import Any
 from urllib.error import HTTPError
 
@@ -93,6 +95,37 @@ def test_an_error_status_is_a_connection_error_and_its_response_is_closed(idp):
     cause = raised.value.__cause__
     assert isinstance(cause, HTTPError)
     assert cause.fp is None or cause.fp.closed  # else its socket leaks
+
+
+@pytest.fixture
+def redirect_to_idp(idp: IdentityProvider) -> Iterator[str]:
+    """The URL of a server that answers every GET with a redirect to ``idp``."""
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", idp.jwks_url)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_redirect_is_not_followed(redirect_to_idp, idp):
+    client = CachingJWKClient(redirect_to_idp)
+
+    with pytest.raises(PyJWKClientConnectionError):
+        client.get_signing_key(idp.current_key.kid)
+    assert idp.downloads == 0  # the key set comes from the configured URL only
 
 
 def test_a_key_set_without_keys_is_pyjwts_error(idp):

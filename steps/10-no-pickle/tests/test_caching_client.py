@@ -1,10 +1,12 @@
-"""The article's unit test: the download replaced by a mock, our logic alone.
+"""The article's unit test: PyJWT's download replaced by a mock, our logic alone.
 
 This is the only mock in the tutorial, and it is here to be looked at. It proves
 that CachingJWKClient asks for the JWKS once and then serves it from the cache.
 It cannot prove anything about HTTP, because it never makes a request, nor about
 what other workers see: see step 03's tests, and those of later steps, for that.
 """
+
+from jwt import PyJWKClient
 
 from core.jwks import CachingJWKClient
 from tutorial.idp import SigningKey
@@ -22,9 +24,8 @@ def test_four_calls_download_the_jwks_once(mocker):
     # Since step 10 the client talks to Redis itself, not through Django's cache,
     # so no in-memory cache can stand in: the made-up key set goes to the tests'
     # Redis, under this run's key prefix, and is deleted after the test.
-    # The mock stands in for the download step 02 found, our own since step 07
-    # (PyJWT's has no size limit).
-    download = mocker.patch("core.jwks.download_jwks", return_value=MADE_UP_JWKS)
+    # The mock stands in for PyJWT's fetch_data, the download step 02 found.
+    download = mocker.patch.object(PyJWKClient, "fetch_data", return_value=MADE_UP_JWKS)
     client = CachingJWKClient(MADE_UP_URL)
 
     for _ in range(4):

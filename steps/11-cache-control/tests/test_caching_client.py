@@ -24,9 +24,9 @@ def test_four_calls_download_the_jwks_once(mocker):
     # Since step 10 the client talks to Redis itself, not through Django's cache,
     # so no in-memory cache can stand in: the made-up key set goes to the tests'
     # Redis, under this run's key prefix, and is deleted after the test.
-    # The mock stands in for the download step 02 found, our own since step 07
-    # (PyJWT's has no size limit), which since step 11 returns the JWKS and the
-    # provider's Cache-Control header.
+    # The mock stands in for the download step 02 found, our own since step 11:
+    # it returns the JWKS and the provider's Cache-Control header, which PyJWT's
+    # fetch_data does not.
     answer = Download(MADE_UP_JWKS, cache_control=None)
     download = mocker.patch("core.jwks.download_jwks", return_value=answer)
     client = CachingJWKClient(MADE_UP_URL)

@@ -6,7 +6,7 @@ cooldown for the whole fleet. It carries on while Redis is down (each process
 keeps a copy of the set it last read) and while the provider fails (a stale set
 serves, up to a cap). One worker of the fleet downloads at a time: the others
 serve the stale set, or wait for that download. ``download_jwks`` is the
-download itself.
+download itself, since step 11.
 
 One client per process (``jwks_client``) keeps the signing keys it parsed in
 memory for a while, so that a warm request makes no Redis call at all. What
@@ -359,7 +359,8 @@ class CachingJWKClient(LoggingJWKClient):
             return entry.jwks
         try:
             entry = self.download_and_share()
-        except (PyJWKClientError, PyJWKSetError) as error:
+        # ValueError: an answer that is not JSON, which PyJWT lets through.
+        except (PyJWKClientError, PyJWKSetError, ValueError) as error:
             if usable is None:
                 # Nothing to serve meanwhile: the next request tries again.
                 shared_cache.delete(self.download_lock_key)
@@ -588,12 +589,21 @@ def forget_the_client(**kwargs: Any) -> None:
 # --8<-- [end:one-client-per-process]
 
 
+# --8<-- [start:usable-jwk-set]
+def usable_jwk_set(jwks: Any) -> PyJWKSet:
+    """The set PyJWT makes of ``jwks``; an error unless a key in it has a kid."""
+    if not isinstance(jwks, dict):
+        raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
+    jwk_set = PyJWKSet.from_dict(jwks)  # PyJWKSetError for {}, or no usable key
+    if not any(key.key_id for key in jwk_set.keys):
+        raise PyJWKSetError("No key in the JWKS has a kid: no token could name one")
+    return jwk_set
+
+
+# --8<-- [end:usable-jwk-set]
+
+
 # --8<-- [start:download]
-# A key set is a few kilobytes. A megabyte is no key set, whatever it says, and
-# reading it whole would cost every worker that much memory.
-MAX_JWKS_BYTES = 1_000_000
-
-
 class NoRedirects(urllib.request.HTTPRedirectHandler):
     """Refuse redirects, as PyJWT does: the JWKS comes from the configured URL."""
 
@@ -615,10 +625,10 @@ def download_jwks(
     timeout: float,
     ssl_context: ssl.SSLContext | None,
 ) -> Download:
-    """The JSON at ``url``, but no more than MAX_JWKS_BYTES of it.
+    """The JSON at ``url``, with the response's Cache-Control header.
 
-    Fetched as PyJWT fetches it: the caller's headers, TLS context and timeout,
-    and no redirects.
+    PyJWT's fetch_data returns the JSON alone, so this fetches it as PyJWT does:
+    the caller's headers, TLS context and timeout, no redirects, PyJWT's errors.
     """
     handlers: list[urllib.request.BaseHandler] = [NoRedirects()]
     if ssl_context is not None:
@@ -627,7 +637,7 @@ def download_jwks(
     try:
         request = urllib.request.Request(url, headers=headers)
         with opener.open(request, timeout=timeout) as response:
-            body = response.read(MAX_JWKS_BYTES + 1)
+            body = response.read()
             cache_control = response.headers.get("Cache-Control")
     except (OSError, http.client.HTTPException) as error:
         # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
@@ -636,22 +646,8 @@ def download_jwks(
         raise PyJWKClientConnectionError(
             f"Could not download the JWKS: {error}"
         ) from error
-    if len(body) > MAX_JWKS_BYTES:
-        raise PyJWKClientError(f"The JWKS is larger than {MAX_JWKS_BYTES} bytes")
-    try:
-        return Download(json.loads(body), cache_control)
-    except ValueError as error:
-        raise PyJWKClientError(f"The JWKS is not JSON: {error}") from error
-
-
-def usable_jwk_set(jwks: Any) -> PyJWKSet:
-    """The set PyJWT makes of ``jwks``; an error unless a key in it has a kid."""
-    if not isinstance(jwks, dict):
-        raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
-    jwk_set = PyJWKSet.from_dict(jwks)  # PyJWKSetError for {}, or no usable key
-    if not any(key.key_id for key in jwk_set.keys):
-        raise PyJWKSetError("No key in the JWKS has a kid: no token could name one")
-    return jwk_set
+    # Not JSON: json's ValueError goes to the caller, as it does from PyJWT.
+    return Download(json.loads(body), cache_control)
 
 
 # --8<-- [end:download]
