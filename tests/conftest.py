@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from tests.docs_site import build_site
-from tutorial.redis import redis_server, throwaway_redis_server
+from tutorial.kit.redis import redis_server, throwaway_redis_server
 
 STEP_SUMMARY = "step suite"  # a user property: (step, the suite's closing line)
 # The longest tests, longest first (measured with --durations). Of a test run for

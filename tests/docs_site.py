@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutorial.steps import REPOSITORY
+from tutorial.course.steps import REPOSITORY
 
 DOCS = REPOSITORY / "docs"
 

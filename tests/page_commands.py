@@ -7,8 +7,8 @@ at once beside the local site:
 server                      default  decided by
 ==========================  =======  ====================================
 the API (gunicorn)          8000     gunicorn's own default ``--bind``
-the provider (tutorial idp) 8001     ``tutorial.idp.DEFAULT_PORT``
-Redis (tutorial redis)      6379     ``tutorial.redis.DEFAULT_REDIS_URL``
+the provider (tutorial idp) 8001     ``tutorial.kit.idp.DEFAULT_PORT``
+Redis (tutorial redis)      6379     ``tutorial.kit.redis.DEFAULT_REDIS_URL``
 this site (mkdocs serve)    8008     ``dev_addr`` in mkdocs.yml
 ==========================  =======  ====================================
 
@@ -27,7 +27,6 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,14 +34,20 @@ from urllib.parse import urlsplit
 from gunicorn.config import Config as GunicornConfig
 
 from tests.docs_site import REPOSITORY, Block, expectation_problems, fenced_blocks
-from tutorial import idp as provider
-from tutorial import redis as redis_kit
-from tutorial.net import free_port, wait_until_answering, with_log
-from tutorial.stack import stop_process
+from tutorial.kit import idp as provider
+from tutorial.kit import redis as redis_kit
+from tutorial.kit.net import free_port, wait_until_answering
+from tutorial.kit.processes import (
+    NotReady,
+    ServerDidNotStart,
+    stop_process,
+    wait_until_ready,
+)
 
 COMMAND_TIMEOUT = 300
 # Generous: `mkdocs serve` builds the whole site before it answers.
 SERVER_START_SECONDS = 300
+STOP_SECONDS = 10
 OUTPUT_LINES_ON_FAILURE = 40
 # The end of a simple shell command: an operator, a substitution's end, a comment.
 REST_OF_COMMAND = r"[^|;&()<>\n`#]*"
@@ -197,7 +202,13 @@ class Server:
         """Ready when it answers: PING with the password for Redis, HTTP otherwise."""
         try:
             if self.shown_port == REDIS_PORT:
-                self._wait_for_redis()
+                wait_until_ready(
+                    self._answers_ping,
+                    what=f"Redis on port {self.port}",
+                    seconds=SERVER_START_SECONDS,
+                    process=self.process,
+                    log=self.output,
+                )
             else:
                 url = f"http://127.0.0.1:{self.port}/"
                 wait_until_answering(
@@ -206,20 +217,16 @@ class Server:
                     seconds=SERVER_START_SECONDS,
                     log=self.output,
                 )
-        except AssertionError as error:
+        except ServerDidNotStart as error:
             self.stop()
             raise AssertionError(f"{self.block.where}: {error}") from None
 
-    def _wait_for_redis(self) -> None:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while not redis_kit.answers_ping(self.redis_url):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                problem = f"no Redis answered PING on port {self.port}"
-                raise AssertionError(with_log(problem, self.output))
-            time.sleep(0.2)
+    def _answers_ping(self) -> None:
+        if not redis_kit.answers_ping(self.redis_url):
+            raise NotReady("no answer to PING with the password")
 
     def stop(self) -> None:
-        stop_process(self.process, ctrl_c=True)
+        stop_process(self.process, STOP_SECONDS, ctrl_c=True)
 
     def output(self) -> str:
         self.log.seek(0)

@@ -19,16 +19,10 @@ from pathlib import Path
 import psutil
 import redis
 
-from tutorial.bench import (
-    FLOOR,
-    PAGE_NAME,
-    PYJWT_DEFAULT,
-    QUICK_PLAN,
-    RESULTS_NAME,
-    strategies,
-)
-from tutorial.bench_page import render_page
-from tutorial.steps import REPOSITORY, Step
+from tutorial.cli.bench import PAGE_NAME, RESULTS_NAME
+from tutorial.course.steps import REPOSITORY, Step
+from tutorial.measure.bench.plan import FLOOR, PYJWT_DEFAULT, QUICK_PLAN, strategies
+from tutorial.site.benchmarks_page import render_page
 
 DOCS = REPOSITORY / "docs"
 # The smallest load the options allow: one request per Locust client.

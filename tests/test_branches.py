@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.runner import run_suite
-from tutorial.branches import AUTHOR_EMAIL, SHARED_FILES
-from tutorial.steps import REPOSITORY, STEP_FOLDER
+from tutorial.course.branches import AUTHOR_EMAIL, SHARED_FILES
+from tutorial.course.steps import REPOSITORY, STEP_FOLDER
 
 # What a temporary clone holds: the steps of the last commit.
 COMMITTED_STEPS = sorted(

@@ -25,16 +25,17 @@ import jwt
 import pytest
 import redis
 
-from tutorial.cli import main, parser, provider_options
-from tutorial.idp import DEFAULT_AUDIENCE, JWKS_PATH
-from tutorial.net import free_port, port_is_open
-from tutorial.redis import (
+from tutorial.cli import main, parser
+from tutorial.course.provider_commands import provider_options
+from tutorial.course.steps import REPOSITORY, find_step
+from tutorial.kit.idp import DEFAULT_AUDIENCE, JWKS_PATH
+from tutorial.kit.net import free_port, port_is_open
+from tutorial.kit.redis import (
     COMPOSE_PASSWORD,
     find_redis_server,
     redis_url,
     run_redis_server,
 )
-from tutorial.steps import REPOSITORY, find_step
 
 START_SECONDS = 120
 STOP_SECONDS = 30

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from tutorial.redis import DEFAULT_REDIS_URL
-from tutorial.steps import Step, discover_steps
+from tutorial.course.steps import Step, discover_steps
+from tutorial.kit.redis import DEFAULT_REDIS_URL
 
 STEPS = discover_steps()
 

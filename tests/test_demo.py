@@ -14,9 +14,9 @@ import sys
 
 import redis
 
-from tutorial.demo import default_steps
-from tutorial.net import port_is_open
-from tutorial.steps import discover_steps
+from tutorial.course.steps import discover_steps
+from tutorial.kit.net import port_is_open
+from tutorial.measure.demo import default_steps
 
 REQUESTS = 20
 # A row of the table: step, requests, JWKS downloads, errors, median, p95.

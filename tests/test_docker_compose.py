@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from tutorial.steps import REPOSITORY, discover_steps
+from tutorial.course.steps import REPOSITORY, discover_steps
 
 COMPOSE_FILE = REPOSITORY / "docker-compose.yml"
 STEPS_WITH_REDIS = [step for step in discover_steps() if step.number >= 1]

@@ -10,8 +10,8 @@ import jwt
 import pytest
 
 from tests.docs_site import build_site, copy_of_the_repository, doc_pages, fenced_blocks
-from tutorial.docs_hooks import MERMAID_IN_SITE, diff_markdown
-from tutorial.steps import Step, discover_steps
+from tutorial.course.steps import Step, discover_steps
+from tutorial.site.docs_hooks import MERMAID_IN_SITE, diff_markdown
 
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')
 
@@ -194,7 +194,7 @@ def test_a_step_diff_leads_with_the_lesson_and_folds_the_rest(tmp_path: Path):
 
 
 def test_the_addresses_of_moved_pages_redirect_to_their_new_pages(built_site: Path):
-    from tutorial.docs_hooks import MOVED_PAGES
+    from tutorial.site.docs_hooks import MOVED_PAGES
 
     for old, new in MOVED_PAGES.items():
         redirect = (built_site / old / "index.html").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tutorial.steps import REPOSITORY
+from tutorial.course.steps import REPOSITORY
 
 CHECKED = ["steps", "tutorial", "tests"]
 

@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tutorial.idp import IdentityProvider, SigningKey
-from tutorial.scenarios import get_me
-from tutorial.stack import run_stack
-from tutorial.steps import Step, discover_steps
+from tutorial.course.steps import Step, discover_steps
+from tutorial.kit.idp import IdentityProvider, SigningKey
+from tutorial.kit.net import get_me
+from tutorial.kit.stack import run_stack
 
 STEPS = discover_steps()
 # gunicorn answers 400 itself to a header field over 8 KiB, before the step sees it;

@@ -6,9 +6,9 @@ provider beside it, started the one way everything here starts them: tutorial.st
 
 import pytest
 
-from tutorial.net import get_me_over_http
-from tutorial.stack import run_stack
-from tutorial.steps import Step, discover_steps
+from tutorial.course.steps import Step, discover_steps
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import run_stack
 
 
 @pytest.mark.parametrize("step", discover_steps(), ids=lambda step: step.name)

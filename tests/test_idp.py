@@ -11,15 +11,10 @@ import urllib.request
 import jwt
 import pytest
 
-from tutorial.idp import (
-    AdminCommandFailed,
-    Fault,
-    IdentityProvider,
-    SigningKey,
-    load_or_create_keys,
-    send_admin_command,
-)
-from tutorial.tls import CertificateAuthority
+from tutorial.kit.idp import Fault, IdentityProvider, SigningKey
+from tutorial.kit.idp_admin import AdminCommandFailed, send_admin_command
+from tutorial.kit.keys import load_or_create_keys
+from tutorial.kit.tls import CertificateAuthority
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from contextlib import contextmanager
 
 import pytest
 
-from tutorial.net import (
+from tutorial.kit.net import (
     free_port,
     get_me_over_http,
     port_is_open,
     wait_until_answering,
 )
+from tutorial.kit.processes import ServerDidNotStart
 
 ANSWER_401 = (
     b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -51,7 +52,7 @@ def test_a_free_port_is_closed_until_something_listens():
 def test_an_open_port_is_not_ready_until_it_answers():
     with listener() as sock:
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/api/v1/me"
-        with pytest.raises(AssertionError) as failure:
+        with pytest.raises(ServerDidNotStart) as failure:
             wait_until_answering(url, seconds=1, log=lambda: "still importing Django")
 
     message = str(failure.value)
@@ -78,7 +79,7 @@ def test_waiting_gives_up_when_the_server_exits_and_shows_its_log():
     process.wait()
     url = f"http://127.0.0.1:{free_port()}/"
 
-    with pytest.raises(AssertionError) as failure:
+    with pytest.raises(ServerDidNotStart) as failure:
         wait_until_answering(url, process=process, log=lambda: "ImportError: no jwks")
 
     message = str(failure.value)
@@ -90,7 +91,7 @@ def test_waiting_names_the_last_problem_when_nothing_listens():
     url = f"http://127.0.0.1:{free_port()}/"
 
     with pytest.raises(
-        AssertionError, match=r"within 0.3 seconds \(last try: .*refused"
+        ServerDidNotStart, match=r"within 0.3 seconds \(last try: .*refused"
     ):
         wait_until_answering(url, seconds=0.3)
 

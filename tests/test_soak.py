@@ -7,8 +7,8 @@ matrix counts them scenario by scenario.
 
 from collections.abc import Callable
 
-from tutorial.soak import KILL_REDIS, ROTATE, START_REDIS, run_soak, timeline
-from tutorial.steps import discover_steps
+from tutorial.course.steps import discover_steps
+from tutorial.measure.soak import KILL_REDIS, ROTATE, START_REDIS, run_soak, timeline
 
 LAST_STEP = discover_steps()[-1]
 SECONDS, RESTART_EVERY = 60, 10  # the minute, and a Redis restart every 10 s

@@ -9,18 +9,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import redis
 
-from tutorial.idp import IdentityProvider
-from tutorial.net import get_me_over_http, port_is_open
-from tutorial.stack import (
-    RestartableRedis,
-    provider_env,
-    run_gunicorn,
-    run_stack,
-    stop_process,
-)
-from tutorial.steps import discover_steps
+from tutorial.course.steps import discover_steps
+from tutorial.kit.idp import IdentityProvider
+from tutorial.kit.net import get_me_over_http, port_is_open
+from tutorial.kit.processes import ServerDidNotStart, stop_process
+from tutorial.kit.stack import provider_env, run_gunicorn, run_stack
 
 FIRST_STEP = discover_steps()[0]
 CACHING_STEP = next(step for step in discover_steps() if step.number == 3)
@@ -42,7 +36,7 @@ def test_every_worker_has_answered_before_the_server_is_handed_over():
 
 def test_a_server_that_cannot_start_fails_at_once_with_its_log(tmp_path: Path):
     # No jwks_demo package there: every worker fails to import the application.
-    with pytest.raises(AssertionError) as failure:
+    with pytest.raises(ServerDidNotStart) as failure:
         with run_gunicorn(tmp_path, env={}):
             pytest.fail("the server should not have started")
 
@@ -118,21 +112,3 @@ def test_a_stack_of_redis_provider_and_a_caching_step(private_redis: str):
 
         assert stack.idp.downloads == 1
         assert stack.redis_url == private_redis
-
-
-def test_a_restartable_redis_dies_and_comes_back_empty_at_the_same_url():
-    with RestartableRedis() as server:
-        client = redis.Redis.from_url(server.url)
-        client.set("before the crash", "kept?")
-        url = server.url
-
-        server.kill()
-        with pytest.raises(redis.ConnectionError):
-            client.ping()
-
-        server.start()
-        assert server.url == url
-        assert client.ping() and client.get("before the crash") is None
-        client.close()
-
-    assert not port_is_open(server.port)

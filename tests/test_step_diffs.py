@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tutorial.steps import Step, discover_steps, file_diffs, previous_step
+from tutorial.course.steps import Step, discover_steps, file_diffs, previous_step
 
 STEPS = discover_steps()
 PAIRS = [(previous_step(step), step) for step in STEPS if previous_step(step)]

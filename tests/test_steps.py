@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from tests.runner import assert_suite_passed, run_suite
-from tutorial.steps import Step, discover_steps
+from tutorial.course.steps import Step, discover_steps
 
 STEPS = discover_steps()
 

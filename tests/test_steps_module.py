@@ -2,7 +2,7 @@
 
 import pytest
 
-from tutorial.steps import (
+from tutorial.course.steps import (
     UnknownStep,
     discover_steps,
     find_step,

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.test_python_versions import NEWER_VERSIONS
-from tutorial.steps import REPOSITORY
+from tutorial.course.steps import REPOSITORY
 
 WORKFLOW = REPOSITORY / ".github" / "workflows" / "tests-and-site.yml"
 

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.steps import (
+from tutorial.course.exercise import by_test_name, summarize
+from tutorial.course.pytest_run import read_report
+from tutorial.course.steps import (
     Step,
     discover_steps,
     is_test_file,
@@ -27,13 +29,7 @@ from tutorial.steps import (
     readme_hints,
     readme_text,
 )
-from tutorial.workspace import (
-    STATE_FILE,
-    CheckResult,
-    files_to_edit,
-    read_report,
-    summarize,
-)
+from tutorial.course.workspace import STATE_FILE, CheckResult, files_to_edit
 
 STEPS = discover_steps()
 LATER_STEPS = [step for step in STEPS if previous_step(step)]
@@ -249,13 +245,14 @@ def test_a_test_file_that_cannot_be_imported_is_reported_with_its_tests(
         '<testsuites><testsuite name="pytest">'
         '<testcase classname="" name="tests.test_jwks_in_redis">'
         '<error message="collection failure">ImportError</error></testcase>'
-        '<testcase classname="tests.test_downloads" name="test_one_download"/>'
+        '<testcase classname="tests.test_downloads" name="test_one_download"'
+        ' file="tests/test_downloads.py"/>'
         "</testsuite></testsuites>"
     )
-    outcomes = read_report(report)
+    outcomes, _ = read_report(report)
     hints = {"test_one_download": "a", "test_the_jwks_sits_in_redis": "b"}
 
-    result = summarize(STEPS[1], outcomes, hints)
+    result = summarize(STEPS[1], by_test_name(outcomes), hints)
 
     assert result == CheckResult(
         STEPS[1],

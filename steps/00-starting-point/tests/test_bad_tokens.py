@@ -5,7 +5,7 @@ import math
 import jwt
 import pytest
 
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 CHALLENGE = 'Bearer realm="api"'
 INVALID_TOKEN = f'{CHALLENGE}, error="invalid_token"'

@@ -4,11 +4,11 @@ from typing import Any
 import pytest
 import redis
 
-from tutorial.redis import throwaway_redis_server
+from tutorial.kit.redis import throwaway_redis_server
 
 # The fixtures these tests use (idp, mint_token, get_me, ...) live in
-# tutorial/pytest_plugin.py, shared by every step of the tutorial.
-pytest_plugins = ["tutorial.pytest_plugin"]
+# tutorial/kit/pytest_plugin.py, shared by every step of the tutorial.
+pytest_plugins = ["tutorial.kit.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")

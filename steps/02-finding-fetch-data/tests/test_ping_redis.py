@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tutorial.net import free_port
+from tutorial.kit.net import free_port
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ request tries the provider again.
 import pytest
 from django.core.cache import cache
 
-from tutorial.idp import Fault, IdentityProvider
+from tutorial.kit.idp import Fault, IdentityProvider
 
 
 def assert_nothing_cached(idp) -> None:

@@ -5,11 +5,11 @@ from typing import Any
 
 import pytest
 
-from tutorial.redis import delete_keys, redis_server, throwaway_redis_server
+from tutorial.kit.redis import delete_keys, redis_server, throwaway_redis_server
 
 # The fixtures these tests use (idp, mint_token, get_me, ...) live in
-# tutorial/pytest_plugin.py, shared by every step of the tutorial.
-pytest_plugins = ["tutorial.pytest_plugin"]
+# tutorial/kit/pytest_plugin.py, shared by every step of the tutorial.
+pytest_plugins = ["tutorial.kit.pytest_plugin"]
 
 # Set by test_the_suite_leaves_a_shared_redis_as_it_found_it, for the run it
 # nests: only the tests that use the shared Redis have anything to prove there.

@@ -22,7 +22,7 @@ from core.jwks import CachingJWKClient
 # settings.JWKS_URL at the test's own provider, and we want the application's.
 from jwks_demo import settings as application
 from tests.conftest import ONLY_TESTS_THAT_SHARE_REDIS
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 

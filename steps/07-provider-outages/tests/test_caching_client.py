@@ -9,7 +9,7 @@ see this step's README, and step 03's tests, for what does.
 from jwt import PyJWKClient
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 # A real public key, made up for this test: since step 07 the client refuses to
 # keep a key set in which PyJWT finds no usable key.

@@ -11,7 +11,7 @@ import redis
 from django.core.cache import cache
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import Fault
+from tutorial.kit.idp import Fault
 
 
 # --8<-- [start:lesson-rotation]

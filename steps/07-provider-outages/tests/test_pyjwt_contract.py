@@ -20,8 +20,8 @@ import pytest
 from jwt import PyJWKClient, PyJWKClientConnectionError, PyJWKSetError
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import Fault, IdentityProvider
-from tutorial.tls import CertificateAuthority
+from tutorial.kit.idp import Fault, IdentityProvider
+from tutorial.kit.tls import CertificateAuthority
 
 MADE_UP_KIDS = 10
 

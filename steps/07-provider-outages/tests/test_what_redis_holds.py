@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from core.shared_cache import shared_cache
-from tutorial.redis import delete_keys
+from tutorial.kit.redis import delete_keys
 
 
 def key_holding(client: redis.Redis, pattern: str, kid: str) -> bytes:

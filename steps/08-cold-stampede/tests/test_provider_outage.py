@@ -14,9 +14,9 @@ import pytest
 from django.core.cache import cache
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import Fault
-from tutorial.net import ME_PATH, get_me_over_http
-from tutorial.stack import provider_env, run_gunicorn
+from tutorial.kit.idp import Fault
+from tutorial.kit.net import ME_PATH, get_me_over_http
+from tutorial.kit.stack import provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 # Short, so the test sees the set go stale, then past the cap.

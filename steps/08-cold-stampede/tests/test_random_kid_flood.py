@@ -12,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.net import get_me_over_http
-from tutorial.stack import ANSWERING_WORKER, RunningServer, provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import (
+    ANSWERING_WORKER,
+    RunningServer,
+    provider_env,
+    run_gunicorn,
+)
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 2

@@ -8,8 +8,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tutorial.net import get_me_over_http
-from tutorial.stack import provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.net import free_port
+from tutorial.kit.net import free_port
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 UNUSABLE_JWKS_URLS = ["not-a-url", "ftp://idp.example/jwks.json", "https:///jwks.json"]

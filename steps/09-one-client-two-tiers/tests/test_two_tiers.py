@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tutorial.net import get_me_over_http
-from tutorial.stack import RunningServer, provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import RunningServer, provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 2

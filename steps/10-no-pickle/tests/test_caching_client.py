@@ -9,7 +9,7 @@ what other workers see: see step 03's tests, and those of later steps, for that.
 from jwt import PyJWKClient
 
 from core.jwks import CachingJWKClient
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 # A real public key, made up for this test: since step 07 the client refuses to
 # keep a key set in which PyJWT finds no usable key.

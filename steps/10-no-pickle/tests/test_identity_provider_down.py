@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from tutorial.idp import Fault
+from tutorial.kit.idp import Fault
 
 # What the warning line says of each fault, besides the JWKS URL.
 CAUSES = {

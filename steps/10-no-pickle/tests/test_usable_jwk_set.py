@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from jwt import PyJWKClientError, PyJWKSetError
 
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 # What these tests try is new in step 07, so each test imports it: on an
 # earlier step, they fail one by one instead of stopping the whole run.

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tutorial.net import get_me_over_http
-from tutorial.redis import throwaway_redis_server
-from tutorial.stack import provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.redis import throwaway_redis_server
+from tutorial.kit.stack import provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 2

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tutorial.idp import SigningKey
+from tutorial.kit.idp import SigningKey
 
 REFUSED = "Refused the JWKS entry in Redis"
 

@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from core.shared_cache import shared_cache
-from tutorial.net import get_me_over_http
-from tutorial.redis import delete_keys
-from tutorial.stack import provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.redis import delete_keys
+from tutorial.kit.stack import provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 OUTAGE_WARNING = "Redis is unreachable"

@@ -13,8 +13,8 @@ import pytest
 
 from core.jwks import CachingJWKClient
 from core.shared_cache import shared_cache
-from tutorial.net import get_me_over_http
-from tutorial.stack import ANSWERING_WORKER, provider_env, run_gunicorn
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import ANSWERING_WORKER, provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 WORKERS = 4

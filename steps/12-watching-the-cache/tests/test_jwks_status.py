@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tutorial.net import free_port
-from tutorial.stack import provider_env
+from tutorial.kit.net import free_port
+from tutorial.kit.stack import provider_env
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 

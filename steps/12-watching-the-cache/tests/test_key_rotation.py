@@ -11,7 +11,7 @@ import redis
 
 from core.jwks import CachingJWKClient
 from core.shared_cache import shared_cache
-from tutorial.idp import Fault
+from tutorial.kit.idp import Fault
 
 
 # --8<-- [start:lesson-rotation]

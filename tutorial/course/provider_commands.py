@@ -1,0 +1,217 @@
+"""``tutorial idp``, ``token`` and ``idp-admin``: the provider, by hand.
+
+``idp`` serves the local identity provider in the foreground, a line per download;
+``token`` prints a token its keys sign (the same keys folder); ``idp-admin`` makes
+the running provider rotate its key, fail, slow down or heal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from tutorial.arguments import (
+    add_command,
+    add_count_option,
+    add_port_option,
+    number_between,
+)
+from tutorial.console import (
+    POLL_SECONDS,
+    Printer,
+    clock,
+    count_of,
+    fail,
+    stop_requested,
+)
+from tutorial.course.steps import (
+    REPOSITORY,
+)
+from tutorial.kit.faults import MAX_DELAY_SECONDS
+from tutorial.kit.idp import (
+    DEFAULT_PORT,
+    FAULT_EFFECTS,
+    JWKS_PATH,
+    Fault,
+    IdentityProvider,
+)
+from tutorial.kit.idp_admin import AdminCommandFailed, send_admin_command
+from tutorial.kit.keys import load_or_create_keys
+
+DEFAULT_KEYS_DIR = REPOSITORY / ".idp-keys"
+
+
+def add_provider_commands(commands: argparse._SubParsersAction) -> None:
+    """``tutorial idp``, ``tutorial token`` and ``tutorial idp-admin``."""
+    idp = add_command(
+        commands,
+        "idp",
+        serve_idp,
+        help="serve the local identity provider in the foreground",
+        description="Serve the local identity provider on 127.0.0.1, printing a line "
+        "per JWKS download, until Ctrl-C.",
+    )
+    add_provider_options(idp)
+
+    token = add_command(
+        commands,
+        "token",
+        print_token,
+        help="print a token signed by the local identity provider's key",
+    )
+    add_provider_options(token)
+    token.add_argument(
+        "--sub", default="alice", help="the token's subject (default %(default)s)"
+    )
+    add_count_option(
+        token,
+        "--expires-in",
+        minimum=1,
+        default=3600,
+        help="lifetime",
+        metavar="SECONDS",
+    )
+
+    add_idp_admin_commands(commands)
+
+
+def add_provider_options(command: argparse.ArgumentParser) -> None:
+    # `idp` and `token` must agree on both, or the token's issuer and key won't match.
+    add_port_option(command, default=DEFAULT_PORT, help="the provider's port")
+    command.add_argument(
+        "--keys",
+        type=Path,
+        default=DEFAULT_KEYS_DIR,
+        metavar="FOLDER",
+        help="folder of the provider's private keys (default: .idp-keys)",
+    )
+
+
+def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
+    admin = add_command(
+        commands,
+        "idp-admin",
+        administer_idp,
+        help="make the running identity provider rotate its key, fail, slow down, heal",
+        description="Change a running `tutorial idp`, to see what the API does when "
+        "its identity provider rotates keys or misbehaves.",
+    )
+    actions = admin.add_subparsers(required=True, metavar="ACTION")
+    rotate = actions.add_parser(
+        "rotate",
+        help="publish a new signing key beside the old ones and sign with it",
+        description="Publish a new signing key and sign with it from now on (it is "
+        "saved in the keys folder, so `tutorial token` signs with it too).",
+    )
+    rotate.set_defaults(admin_command=lambda args: "rotate")
+    fail = actions.add_parser("fail", help="make the JWKS endpoint fail")
+    fail.add_argument(
+        "fault",
+        choices=[fault.value for fault in FAULT_EFFECTS],
+        help="; ".join(
+            f"{fault.value}: {effect}" for fault, effect in FAULT_EFFECTS.items()
+        ),
+    )
+    fail.set_defaults(admin_command=lambda args: f"fail/{args.fault}")
+    slow = actions.add_parser(
+        "slow", help="make the JWKS endpoint wait before answering"
+    )
+    slow.add_argument(
+        "seconds",
+        type=number_between(0, MAX_DELAY_SECONDS, whole=False),
+        help=f"from 0 to {MAX_DELAY_SECONDS}",
+    )
+    slow.set_defaults(admin_command=lambda args: f"slow/{args.seconds:g}")
+    heal = actions.add_parser("heal", help="no fault, no delay: back to normal")
+    heal.set_defaults(admin_command=lambda args: "heal")
+    for action in (rotate, fail, slow, heal):
+        add_port_option(
+            action, default=DEFAULT_PORT, help="the running provider's port"
+        )
+
+
+def serve_idp(args: argparse.Namespace) -> int:
+    try:
+        keys = load_or_create_keys(args.keys)
+    except (OSError, ValueError) as error:
+        return fail(f"Cannot use {args.keys} as the keys folder: {error}")
+    say = Printer()
+    idp = IdentityProvider(
+        keys,
+        port=args.port,
+        keys_folder=args.keys,
+        on_download=lambda count: say(download_line(idp, count)),
+        on_change=lambda message: say(f"{clock()}  {message}"),
+    )
+    try:
+        idp.start()
+    except OSError as error:
+        return fail(
+            f"Cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}). "
+            "Is another provider running? Stop it, or choose another --port."
+        )
+    options = provider_options(args)
+    # Caught before the last line says Ctrl-C stops it, so that one sent right
+    # after that line stops it in order too.
+    with stop_requested() as stopped:
+        say(f"Identity provider on {idp.issuer}")
+        say(f"  JWKS:      {idp.jwks_url}")
+        say(f"  audience:  {idp.audience}")
+        say(f"  keys:      {args.keys} (signing with {idp.current_key.kid})")
+        admin = "uv run tutorial idp-admin"
+        say(f"A token:     uv run tutorial token{options}")
+        say(f"Rotate keys: {admin} rotate{port_option(args)}")
+        say(
+            f"Misbehave:   {admin} fail server-error{port_option(args)}"
+            "  (or slow 2, heal)"
+        )
+        say("Each JWKS download is a line below. Ctrl-C stops the provider.")
+        while not stopped.wait(POLL_SECONDS):
+            pass
+    idp.stop()
+    if sys.stdout.isatty():
+        say("")  # after the terminal's ^C
+    say(f"Stopped after {count_of(idp.downloads, 'JWKS download')}.")
+    return 0
+
+
+def download_line(idp: IdentityProvider, count: int) -> str:
+    """``06:52:10  GET /.well-known/jwks.json  (download 3)``, plus any misbehaviour."""
+    details = [f"download {count}"]
+    if idp.fault is not Fault.NONE:
+        details.append(idp.fault.value)
+    if idp.delay_seconds:
+        details.append(f"after {idp.delay_seconds:g} s")
+    return f"{clock()}  GET {JWKS_PATH}  ({', '.join(details)})"
+
+
+def provider_options(args: argparse.Namespace) -> str:
+    """The options `idp` was started with, as `token` needs them (empty if defaults)."""
+    options = port_option(args)
+    if args.keys != DEFAULT_KEYS_DIR:
+        options += f" --keys {shlex.quote(str(args.keys))}"
+    return options
+
+
+def port_option(args: argparse.Namespace) -> str:
+    return f" --port {args.port}" if args.port != DEFAULT_PORT else ""
+
+
+def print_token(args: argparse.Namespace) -> int:
+    try:
+        keys = load_or_create_keys(args.keys)
+    except (OSError, ValueError) as error:
+        return fail(f"Cannot use {args.keys} as the keys folder: {error}")
+    idp = IdentityProvider(keys, port=args.port)
+    print(idp.mint_token(sub=args.sub, expires_in=args.expires_in))
+    return 0
+
+
+def administer_idp(args: argparse.Namespace) -> int:
+    try:
+        print(send_admin_command(args.port, args.admin_command(args)))
+    except AdminCommandFailed as error:
+        return fail(str(error))
+    return 0

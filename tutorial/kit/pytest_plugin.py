@@ -1,0 +1,55 @@
+"""Fixtures every step shares: a real identity provider, its tokens, an API client.
+
+Each step loads this plugin explicitly in ``tests/conftest.py``::
+
+    pytest_plugins = ["tutorial.kit.pytest_plugin"]
+
+so a learner reading a test can follow a fixture's name to this file. Redis is
+not here: each step's ``tests/conftest.py`` says, in plain sight, which Redis its
+tests use and how they leave it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+
+from tutorial.kit.idp import IdentityProvider
+from tutorial.kit.net import ME_PATH
+
+
+@pytest.fixture
+def idp(settings: Any) -> Iterator[IdentityProvider]:
+    """A fresh identity provider on a free port, wired into Django's settings."""
+    with IdentityProvider() as provider:
+        settings.JWKS_URL = provider.jwks_url
+        settings.JWT_ISSUER = provider.issuer
+        settings.JWT_AUDIENCE = provider.audience
+        yield provider
+
+
+@pytest.fixture
+def mint_token(idp: IdentityProvider) -> Callable[..., str]:
+    """``mint_token(sub="alice", **options)``: a token from this test's provider."""
+    return idp.mint_token
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def get_me(api_client: APIClient) -> Callable[..., Response]:
+    """``get_me(token)``: ``GET /api/v1/me`` with ``Authorization: Bearer <token>``."""
+
+    def get(token: str | None = None, **headers: str) -> Response:
+        if token is not None:
+            headers.setdefault("HTTP_AUTHORIZATION", f"Bearer {token}")
+        return api_client.get(ME_PATH, **headers)
+
+    return get
