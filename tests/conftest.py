@@ -26,7 +26,7 @@ LONGEST_FIRST = (
     "tests/test_workspace.py::test_a_started_step_fails_until_its_solution_is_written",
     "tests/test_docs_commands.py::test_the_commands_on_the_page_work",
     "tests/test_docs_browser.py",
-    "tests/test_ports.py::test_the_site_the_provider_and_the_api_run_together",
+    "tests/test_page_ports.py::test_the_site_the_provider_and_the_api_run_together",
     "tests/test_demo.py",
     "tests/test_branches.py::test_the_lesson_tests_of_the_last_step",
     "tests/test_scenarios.py::test_the_step_does_what_the_table_says[cold-stampede",

@@ -1,4 +1,4 @@
-"""Every step reads the contract's variables (DESIGN.md), with defaults for a laptop."""
+"""Every step reads the contract's variables (docs/reference.md), with laptop defaults."""
 
 import json
 import os

@@ -95,13 +95,23 @@ def test_without_steps_it_shows_00_03_and_the_last_step():
 
 
 def test_wrong_input_is_one_line():
-    for args in (["99"], ["--requests", "0"], ["--latency-ms", "fast"]):
+    for args in (["--requests", "0"], ["--latency-ms", "fast"]):
         demo = tutorial_demo(*args, env={})
         output, errors = demo.communicate(timeout=60)
 
         assert demo.returncode == 2, output + errors
         assert "Traceback" not in errors
-        assert len(errors.splitlines()) == 1 or "There is no step '99'" in errors
+        assert len(errors.splitlines()) == 1, errors
+
+
+def test_a_wrong_step_says_which_steps_exist():
+    demo = tutorial_demo("99", env={})
+    output, errors = demo.communicate(timeout=60)
+
+    assert demo.returncode == 2, output + errors
+    first, *listed = errors.splitlines()
+    assert first == "There is no step '99'. The steps are:"
+    assert [line.split()[1] for line in listed] == [s.name for s in discover_steps()]
 
 
 def test_demo_has_help():

@@ -1,4 +1,4 @@
-"""tutorial/idp.py: a real identity provider over HTTP, with rotation and faults."""
+"""tutorial/kit/idp.py: a real identity provider over HTTP, with rotation and faults."""
 
 import base64
 import hashlib

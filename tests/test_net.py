@@ -1,4 +1,4 @@
-"""tutorial/net.py: free ports, and waiting until a server answers HTTP."""
+"""tutorial/kit/net.py: free ports, and waiting until a server answers HTTP."""
 
 import socket
 import subprocess

@@ -1,4 +1,4 @@
-"""tutorial/redis.py finds or starts a real Redis, or says how to get one."""
+"""tutorial/kit/redis.py finds or starts a real Redis, or says how to get one."""
 
 import socket
 import subprocess

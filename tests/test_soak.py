@@ -11,7 +11,7 @@ from tutorial.course.steps import discover_steps
 from tutorial.measure.soak import KILL_REDIS, ROTATE, START_REDIS, run_soak, timeline
 
 LAST_STEP = discover_steps()[-1]
-SECONDS, RESTART_EVERY = 60, 10  # the minute, and a Redis restart every 10 s
+SECONDS, RESTART_EVERY = 60, 10  # a minute of load; Redis restarts every 10 s
 
 
 def test_the_last_step_answers_every_valid_token_through_restarts_and_a_rotation(

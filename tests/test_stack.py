@@ -1,4 +1,4 @@
-"""tutorial/stack.py: a step under gunicorn is started warm, and always stopped."""
+"""tutorial/kit/stack.py: a step under gunicorn is started warm, and always stopped."""
 
 import json
 import signal

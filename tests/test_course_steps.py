@@ -1,4 +1,4 @@
-"""tutorial/steps.py: finding steps and diffing them."""
+"""tutorial/course/steps.py: finding steps and diffing them."""
 
 import pytest
 
