@@ -1,4 +1,4 @@
-"""Every step reads the contract's variables (docs/reference.md), with laptop defaults."""
+"""Every step reads the contract's variables (docs/reference.md), with defaults."""
 
 import json
 import os

@@ -22,7 +22,9 @@ import pytest
 
 from tests.docs_site import REPOSITORY
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium; elsewhere (a macOS runner's Chrome, say) TUTORIAL_CHROMIUM names
+# the browser. Never one that Playwright downloads.
+CHROMIUM = Path(os.environ.get("TUTORIAL_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPOSITORY / ".artifacts" / "site"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -124,7 +126,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def chromium() -> Path:
     if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install -y chromium)"
+        reason = (
+            f"{CHROMIUM} is not installed (apt-get install -y chromium, or name "
+            "another Chromium in TUTORIAL_CHROMIUM)"
+        )
         if os.environ.get("CI"):
             pytest.fail(f"{reason}, and CI is set: the browser test must run in CI")
         pytest.skip(reason)

@@ -1,13 +1,18 @@
-"""The GitHub Actions workflow cannot run here, so its structure is checked instead.
+"""The Actions workflow cannot run here, so it is linted and its structure checked.
 
-It must run what the README says runs the tests, install what .ci/run installs on a
-fresh Debian machine, build the site strictly, and publish it only from the default
-branch.
+Two linters from PyPI read it: check-jsonschema, against GitHub's schema of a
+workflow, and zizmor, for what makes a workflow unsafe. It must run what the README
+says runs the tests, on every platform and Python the README promises and the
+newest release; install what .ci/run installs on a fresh Debian machine; build the
+site strictly; and publish it only from the default branch.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,32 +57,83 @@ def test_it_runs_on_pushes_and_pull_requests(workflow: dict[str, Any]):
     assert {"push", "pull_request"} <= set(triggers)
 
 
-def test_the_test_step_is_the_readmes_command(workflow: dict[str, Any]):
-    test = workflow["jobs"]["test"]
+# Every Python the README promises, and the newest release.
+PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
+ZIZMOR_CONFIG = REPOSITORY / ".github" / "zizmor.yml"
+
+
+def linter(*command: str) -> subprocess.CompletedProcess[str]:
+    scripts = Path(sys.executable).parent  # the linters' commands, beside python
+    return subprocess.run(
+        [str(scripts / command[0]), *command[1:]],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_workflow_matches_githubs_schema():
+    result = linter(
+        "check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_unsafe():
+    result = linter(
+        "zizmor", "--offline", "--config", str(ZIZMOR_CONFIG), str(WORKFLOW)
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("job", ["test", "test-macos"])
+def test_each_platform_runs_the_readmes_command_on_every_python(
+    workflow: dict[str, Any], job: str
+):
+    test = workflow["jobs"][job]
 
     assert readme_test_command() in [step.get("run") for step in test["steps"]]
+    assert test["strategy"]["matrix"]["python"] == PYTHONS
+    assert test["env"]["UV_PYTHON"] == "${{ matrix.python }}"
+
+
+def test_ci_run_runs_the_readmes_command():
     assert f"{readme_test_command()} ||" in (REPOSITORY / ".ci" / "run").read_text()
 
 
-def test_it_installs_what_ci_run_installs_on_debian(workflow: dict[str, Any]):
+def test_the_readme_promises_what_the_workflow_runs():
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+
+    assert "checked on 3.11, 3.12, 3.13 and 3.14" in readme
+    assert "**macOS**" in readme and "**Linux" in readme
+    assert "actions/workflows/tests-and-site.yml/badge.svg" in readme
+
+
+def test_linux_installs_what_ci_run_installs_on_debian(workflow: dict[str, Any]):
     test = workflow["jobs"]["test"]
     install = next(line for line in commands(test) if "apt-get install" in line)
 
-    assert "bookworm" in test["container"]  # Debian: chromium is /usr/bin/chromium
+    assert test["container"] == "python:${{ matrix.python }}-bookworm"  # Debian
     assert ci_run_packages() == {"chromium", "nodejs", "npm"}
     assert ci_run_packages() <= set(install.split())
     assert "npm ci --no-audit --no-fund" in commands(test)
     assert "python3 -m pip install --quiet uv" in commands(test)
+    # tests/test_python_versions.py fails in CI without a Python newer than 3.11.
+    assert f"uv python install {NEWER_VERSIONS[0]}" in commands(test)
 
 
-def test_it_has_a_newer_python_than_the_images(workflow: dict[str, Any]):
-    test = workflow["jobs"]["test"]
-    image_python = test["container"].split(":")[1].split("-")[0]
+def test_macos_uses_the_runners_own_browser_and_the_bundled_redis(
+    workflow: dict[str, Any],
+):
+    macos = workflow["jobs"]["test-macos"]
 
-    assert image_python == "3.11"  # the oldest the README promises
-    # tests/test_python_versions.py fails in CI without a newer one.
-    installs = [f"uv python install {version}" for version in NEWER_VERSIONS]
-    assert set(installs) & set(commands(test))
+    assert macos["runs-on"].startswith("macos")
+    assert "Google Chrome" in macos["env"]["TUTORIAL_CHROMIUM"]
+    assert not [line for line in commands(macos) if "brew install" in line]
+    assert "npm ci --no-audit --no-fund" in commands(macos)
 
 
 def test_it_builds_the_site_strictly_and_uploads_that(workflow: dict[str, Any]):
@@ -100,7 +156,7 @@ def test_it_publishes_only_from_the_default_branch_after_the_tests(
 ):
     publish = workflow["jobs"]["publish"]
 
-    assert publish["needs"] == "test"
+    assert publish["needs"] == ["test", "test-macos"]
     assert "github.event.repository.default_branch" in publish["if"]
     assert "github.event_name == 'push'" in publish["if"]
     assert publish["permissions"] == {"pages": "write", "id-token": "write"}
