@@ -5,6 +5,8 @@ import hashlib
 import hmac
 import json
 import re
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -149,6 +151,33 @@ def test_slow_responses(idp):
 
     with pytest.raises(TimeoutError):
         get(idp.jwks_url, timeout=0.1)
+
+
+def test_a_held_download_is_counted_and_answered_on_release(idp):
+    idp.hold()
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(get(idp.jwks_url)))
+    waiting.start()
+
+    deadline = time.monotonic() + 60
+    while idp.downloads == 0 and time.monotonic() < deadline:
+        waiting.join(0.01)  # until the request arrives, and waits
+    assert answers == [] and idp.holding
+    idp.release()
+    waiting.join(60)
+
+    assert answers[0][0] == 200 and not idp.holding
+    assert get(idp.jwks_url)[0] == 200  # released: later ones at once too
+
+
+def test_hold_and_release_by_admin_command(idp):
+    assert "Holding" in send_admin_command(idp.port, "hold")
+    assert idp.holding
+    assert "Released" in send_admin_command(idp.port, "release")
+    assert not idp.holding
+    send_admin_command(idp.port, "hold")
+    send_admin_command(idp.port, "heal")
+    assert not idp.holding
 
 
 def test_stopped_provider_refuses_connections(idp):

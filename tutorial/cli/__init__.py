@@ -1,4 +1,23 @@
-"""TODO"""
+"""``tutorial``: the command line of the tutorial.
+
+    tutorial steps                    list the steps
+    tutorial test [STEP]              run one step's tests (every step's without STEP)
+    tutorial start | check | status | diff-solution | reset
+                                      exercise mode, in workspace/
+    tutorial idp                      the local identity provider on port 8001
+    tutorial token [--sub NAME]       print a token that provider's keys sign
+    tutorial idp-admin rotate         make the running provider rotate its signing key,
+    tutorial idp-admin fail FAULT     fail in one of several ways,
+    tutorial idp-admin slow SECONDS   answer slowly,
+    tutorial idp-admin hold | release hold each download until released,
+    tutorial idp-admin heal           or behave again
+    tutorial redis                    a real Redis on port 6379, the compose password
+    tutorial demo | bench | scenarios the measurements, side by side
+    tutorial branches                 a git branch per step
+
+Each command's module builds its own options; this one puts them together. Wrong
+input gets one line on stderr and a non-zero exit, never a traceback.
+"""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
         commands,
         "idp-admin",
         administer_idp,
-        help="make the running identity provider rotate its key, fail, slow down, heal",
+        help="make the running provider rotate, fail, slow down, hold downloads, heal",
         description="Change a running `tutorial idp`, to see what the API does when "
         "its identity provider rotates keys or misbehaves.",
     )
@@ -124,9 +124,17 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
         help=f"from 0 to {MAX_DELAY_SECONDS}",
     )
     slow.set_defaults(admin_command=lambda args: f"slow/{args.seconds:g}")
-    heal = actions.add_parser("heal", help="no fault, no delay: back to normal")
+    hold = actions.add_parser(
+        "hold", help="make each JWKS download wait until `idp-admin release`"
+    )
+    hold.set_defaults(admin_command=lambda args: "hold")
+    release = actions.add_parser("release", help="answer the downloads that wait")
+    release.set_defaults(admin_command=lambda args: "release")
+    heal = actions.add_parser(
+        "heal", help="no fault, no delay, no hold: back to normal"
+    )
     heal.set_defaults(admin_command=lambda args: "heal")
-    for action in (rotate, fail, slow, heal):
+    for action in (rotate, fail, slow, hold, release, heal):
         add_port_option(
             action, default=DEFAULT_PORT, help="the running provider's port"
         )

@@ -9,11 +9,13 @@ and can rotate keys or misbehave on purpose::
         token = idp.mint_token(sub="alice")
         idp.rotate()                 # a new signing key; the old one is still published
         idp.fault = Fault.SERVER_ERROR
+        idp.hold()                   # downloads wait, until idp.release()
         idp.downloads                # JWKS downloads so far
 
 A provider running in another process (``tutorial idp``) is changed the same way
 over HTTP, by ``POST /_tutorial/rotate``, ``/_tutorial/fail/<fault>``,
-``/_tutorial/slow/<seconds>`` and ``/_tutorial/heal`` from loopback:
+``/_tutorial/slow/<seconds>``, ``/_tutorial/hold``, ``/_tutorial/release`` and
+``/_tutorial/heal`` from loopback:
 ``send_admin_command(port, "rotate")`` is the client, ``tutorial idp-admin`` its
 command line.
 """
@@ -36,6 +38,7 @@ import jwt
 
 from tutorial.kit.faults import (
     FAULT_EFFECTS,
+    MAX_DELAY_SECONDS,
     Fault,
     huge_document,
     parse_delay,
@@ -97,6 +100,9 @@ class IdentityProvider:
         self.on_change = on_change
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
+        # Set: downloads are answered. Cleared by hold(): each waits until release().
+        self._released = threading.Event()
+        self._released.set()
         self.cache_control: str | None = None
         # The headers of the latest JWKS requests, oldest first: what clients sent.
         # Bounded, since `tutorial idp` may serve for hours.
@@ -171,6 +177,22 @@ class IdentityProvider:
         if self.on_download is not None:
             self.on_download(count)
 
+    def hold(self) -> None:
+        """From now on, each JWKS download waits (counted) until ``release()``."""
+        self._released.clear()
+
+    def release(self) -> None:
+        """Answer the downloads that wait, and every later one at once."""
+        self._released.set()
+
+    @property
+    def holding(self) -> bool:
+        return not self._released.is_set()
+
+    def wait_until_released(self) -> None:
+        # Bounded: a test that forgets release() still ends.
+        self._released.wait(MAX_DELAY_SECONDS)
+
     def jwks(self) -> dict[str, Any]:
         return {"keys": [key.public_jwk() for key in self.keys]}
 
@@ -206,7 +228,8 @@ class IdentityProvider:
     # -- admin commands, for a provider in another process --------------------
 
     def administer(self, command: str) -> str:
-        """Carry out ``rotate``, ``fail/<fault>``, ``slow/<seconds>`` or ``heal``.
+        """Carry out ``rotate``, ``fail/<fault>``, ``slow/<seconds>``, ``hold``,
+        ``release`` or ``heal``.
 
         Returns one line saying what changed; ``ValueError`` for a bad command.
         """
@@ -223,8 +246,15 @@ class IdentityProvider:
             message = (
                 f"Slow: the JWKS endpoint waits {self.delay_seconds:g} s to answer."
             )
+        elif action == "hold" and not argument:
+            self.hold()
+            message = "Holding: each JWKS download waits until `idp-admin release`."
+        elif action == "release" and not argument:
+            self.release()
+            message = "Released: the JWKS downloads that waited are answered."
         elif action == "heal" and not argument:
             self.fault, self.delay_seconds = Fault.NONE, 0.0
+            self.release()
             message = "Healed: the JWKS endpoint answers at once with the key set."
         else:
             raise ValueError(f"Unknown command {command!r}: use {ADMIN_USAGE}")
@@ -312,6 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve_jwks(self) -> None:
         self.idp._count_download(dict(self.headers.items()))
+        self.idp.wait_until_released()
         if self.idp.delay_seconds:
             time.sleep(self.idp.delay_seconds)
         fault = self.idp.fault

@@ -1,8 +1,9 @@
 """Changing a provider that runs in another process: the client of its admin paths.
 
-``POST /_tutorial/rotate``, ``/_tutorial/fail/<fault>``, ``/_tutorial/slow/<s>``
-and ``/_tutorial/heal``, from loopback only: ``send_admin_command(port, "rotate")``
-is the client, ``tutorial idp-admin`` its command line.
+``POST /_tutorial/rotate``, ``/_tutorial/fail/<fault>``, ``/_tutorial/slow/<s>``,
+``/_tutorial/hold``, ``/_tutorial/release`` and ``/_tutorial/heal``, from loopback:
+``send_admin_command(port, "rotate")`` is the client, ``tutorial idp-admin`` its
+command line.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ADMIN_TIMEOUT_SECONDS = 10
 
 ADMIN_USAGE = (
     f"rotate, fail/{{{','.join(fault.value for fault in FAULT_EFFECTS)}}}, "
-    "slow/<seconds> or heal"
+    "slow/<seconds>, hold, release or heal"
 )
 
 

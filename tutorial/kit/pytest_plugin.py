@@ -11,6 +11,7 @@ tests use and how they leave it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +21,26 @@ from rest_framework.test import APIClient
 
 from tutorial.kit.idp import IdentityProvider
 from tutorial.kit.net import ME_PATH
+
+# The threads in which a step refreshes its key set in the background (from step
+# 13 on), by name: core/jwks.py's REFRESH_THREAD, and its lock's keeper.
+BACKGROUND_REFRESH = "jwks-refresh-ahead"
+BACKGROUND_SECONDS = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After each test, and before its fixtures are torn down: let a refresh end.
+
+    A refresh still running would write to Redis after the test's keys are
+    cleaned up, or reach the next test's provider settings.
+    """
+    try:
+        return (yield)
+    finally:
+        for thread in threading.enumerate():
+            if thread.name.startswith(BACKGROUND_REFRESH):
+                thread.join(BACKGROUND_SECONDS)
 
 
 @pytest.fixture

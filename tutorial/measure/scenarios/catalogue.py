@@ -12,6 +12,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,31 @@ def provider_down_cold(cell: Cell) -> Result:
         outcome += " with Retry-After" if with_retry_after == answers else " (some)"
     survived = all(answer.status == 503 and answer.retry_after for answer in answers)
     return Result(outcome, survived)
+
+
+# The expiry scenario: a set fresh for 4 s; one request while it is fresh, ten
+# once it has expired, while the provider holds every download. An answer within
+# the wait did not wait for the provider; the wait is long, for a slow machine.
+EXPIRY_FRESH_SECONDS, EXPIRY_REQUESTS, HELD_WAIT_SECONDS = 4, 10, 3.0
+EXPIRY_PROBES = {"fresh": 1.0, "expired": 6.0}
+
+
+def expiry_while_held(cell: Cell) -> Result:
+    warm_up(cell)
+    warmed_at = time.monotonic()
+    cell.idp.hold()
+    sent = []
+    with ThreadPoolExecutor(max_workers=EXPIRY_REQUESTS) as pool:
+        for phase, seconds in EXPIRY_PROBES.items():
+            time.sleep(max(0.0, warmed_at + seconds - time.monotonic()))
+            count = 1 if phase == "fresh" else EXPIRY_REQUESTS
+            sent += [pool.submit(cell.get, cell.valid()) for _ in range(count)]
+        done, _ = wait(sent, timeout=HELD_WAIT_SECONDS)
+        answered = sum(1 for future in done if future.result().status == 200)
+        cell.idp.release()
+        answers = [future.result() for future in sent]
+    outcome = f"{answered} of {len(sent)} answered while the provider held"
+    return Result(outcome, answered == len(sent) and all_are(answers, 200))
 
 
 STAMPEDE_REQUESTS, STAMPEDE_WORKERS = 50, 4
@@ -299,6 +325,14 @@ SCENARIOS = {
             "Redis killed, then restarted",
             "Redis is a cache: when it dies, valid tokens should still be accepted.",
             redis_restart,
+        ),
+        Scenario(
+            "expiry",
+            "The set expires while the provider is slow",
+            f"A set fresh for {EXPIRY_FRESH_SECONDS} s, and a provider that holds"
+            " every download from the warm start on: how many requests wait for it?",
+            expiry_while_held,
+            env={"JWKS_CACHE_SECONDS": str(EXPIRY_FRESH_SECONDS)},
         ),
         Scenario(
             "provider-down-warm",
