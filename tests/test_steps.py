@@ -25,7 +25,7 @@ STEPS = discover_steps()
 # check that Redis 6.2 has it (https://redis.io/commands, "Available since").
 # fmt: off
 REDIS_6_2_COMMANDS = {
-    "auth", "client", "command", "config", "dbsize", "del", "echo", "exists",
+    "auth", "client", "command", "config", "dbsize", "del", "echo", "eval", "exists",
     "expire", "flushdb", "get", "hello", "hget", "hgetall", "hincrby", "hset",
     "incr", "incrby", "info", "keys", "mget", "pexpire", "ping", "psetex", "pttl",
     "quit", "scan", "select", "set", "setex", "setnx", "shutdown", "ttl", "type",

@@ -58,7 +58,7 @@ OWN_OPTIONS = set(
 class RunningServer:
     """A step under gunicorn, started by ``run_gunicorn``."""
 
-    url: str  # http://127.0.0.1:PORT
+    url: str  # http://127.0.0.1:PORT, or another loopback address
     port: int
     process: subprocess.Popen[bytes]
     workers: int
@@ -103,17 +103,20 @@ def run_gunicorn(
     port: int | None = None,
     extra_args: Sequence[str] = (),
     seconds: float = STARTUP_SECONDS,
+    host: str = "127.0.0.1",
 ) -> Iterator[RunningServer]:
     """Run ``gunicorn --chdir <step_path> jwks_demo.wsgi`` until the block ends.
 
-    ``env`` is added to this process's environment. Yields once every worker has
+    ``host``: a loopback address of its own (127.0.0.11, 127.0.0.12...) makes one
+    host of a fleet on one machine. ``env`` is added to this process's
+    environment. Yields once every worker has
     answered; stops the server (SIGTERM, then SIGKILL after ``STOP_SECONDS``) when
     the block ends, also on an exception, which then carries the end of the log.
     """
     refuse_own_options(extra_args)
     port = port or free_port()
     command = [sys.executable, "-m", "gunicorn", "--chdir", str(step_path)]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+    command += ["--bind", f"{host}:{port}", "--workers", str(workers)]
     command += ["--threads", str(threads), *extra_args]
     command += ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
     command += ["jwks_demo.wsgi"]
@@ -128,7 +131,7 @@ def run_gunicorn(
             # Its own process group, so that a SIGKILL reaches the workers too.
             start_new_session=True,
         )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     server = RunningServer(url, port, process, workers, Path(log_name))
     try:
         wait_until_every_worker_answers(server, seconds)
