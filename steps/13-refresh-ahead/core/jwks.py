@@ -63,6 +63,8 @@ DOWNLOADING, FAILED = "downloading", "failed"
 WAIT_STEP_SECONDS = 0.05
 # The name of the thread that refreshes ahead, as a debugger or the tests see it.
 REFRESH_THREAD = "jwks-refresh-ahead"
+# How many times a download may renew its lock: up to three lock lives in all.
+KEEPS_OF_THE_LOCK = 4
 
 
 # --8<-- [start:logging-client]
@@ -373,12 +375,14 @@ class CachingJWKClient(LoggingJWKClient):
         """A fresh key set, downloaded by one worker at a time for the whole fleet."""
         usable = stale if stale is not None and stale.is_usable() else None
         if token := self.claim_download():
+            self.counters.count("waited_for_download")  # this request downloads
             return self.download_once(usable, token)
         if usable is not None:
             # Another worker is downloading, or failed a moment ago: the stale
             # set serves until then, and this request waits for nothing.
             self.counters.count("stale_serves")
             return usable.jwks
+        self.counters.count("waited_for_download")
         return self.wait_for_other_download()
 
     def download_once(self, usable: CachedJWKS | None, token: str) -> Any:
@@ -388,7 +392,6 @@ class CachingJWKClient(LoggingJWKClient):
             # Another worker's download ended between our look and our claim.
             self.release_download(token)
             return entry.jwks
-        self.counters.count("waited_for_download")  # this request downloads
         try:
             with self.keeping_lock(token):
                 entry = self.download_and_share()
@@ -420,7 +423,6 @@ class CachingJWKClient(LoggingJWKClient):
 
     def wait_for_other_download(self) -> Any:
         """No usable set anywhere: wait for the worker that is downloading one."""
-        self.counters.count("waited_for_download")
         deadline = time.monotonic() + self.download_lock_seconds
         while time.monotonic() < deadline:
             time.sleep(WAIT_STEP_SECONDS)
@@ -469,9 +471,13 @@ class CachingJWKClient(LoggingJWKClient):
         self.next_refresh_try = now + settings.JWKS_MIN_REFRESH_SECONDS
         # A thread of this process, started on first use: a refresher started
         # at import would stay in gunicorn's master when it forks (--preload).
-        threading.Thread(
+        refresher = threading.Thread(
             target=self.refresh_in_background, name=REFRESH_THREAD, daemon=True
-        ).start()
+        )
+        try:
+            refresher.start()
+        except RuntimeError:  # no thread to be had: the next try, after the cooldown
+            self.refreshing.release()
 
     def refresh_in_background(self) -> None:
         try:
@@ -488,25 +494,26 @@ class CachingJWKClient(LoggingJWKClient):
             timeout=settings.JWKS_MIN_REFRESH_SECONDS,
         )
         if claimed is None:
-            claimed = claim_refresh_in_this_process(self.uri)
+            claimed = claim_refresh_in_this_process(f"ahead:{self.uri}")
         return claimed is True
 
     def refresh_holding(self, token: str) -> None:
         """Holding the lock: download through the same path as every request."""
-        try:
-            with self.keeping_lock(token):
-                entry = self.download_and_share()
-        except (PyJWKClientError, PyJWKSetError, ValueError) as error:
-            # Nothing written: the set in use serves on (stale past its
-            # freshness, up to the cap), and the fleet tries after the cooldown.
-            self.mark_download_failed()
-            logger.warning("Refreshing the JWKS ahead failed (%s)", error)
-            return
-        except BaseException:
-            self.release_download(token)
-            raise
-        self.release_download(token)
-        self.counters.count("refreshed_ahead")
+        entry = self.cached_entry()
+        if entry is None or entry.fresh_for - entry.age <= self.ahead_seconds:
+            try:
+                with self.keeping_lock(token):
+                    entry = self.download_and_share()
+                self.counters.count("refreshed_ahead")
+            except (PyJWKClientError, PyJWKSetError, ValueError) as error:
+                # Nothing written: the set in use serves on (stale past its
+                # freshness, up to the cap); the next try is after the cooldown.
+                logger.warning("Refreshing the JWKS ahead failed (%s)", error)
+                return
+            finally:
+                self.release_download(token)
+        else:
+            self.release_download(token)  # another worker refreshed it already
         signing_keys = signing_keys_in(PyJWKSet.from_dict(entry.jwks))
         self.keys_in_memory = KeysInMemory.keep(signing_keys, entry, self.ahead_seconds)
 
@@ -554,6 +561,7 @@ class CachingJWKClient(LoggingJWKClient):
         # cache: the very set that lacked the key. So download, check the
         # answer, and only then overwrite the shared entry, so that every
         # worker sees the new keys at once.
+        self.counters.count("waited_for_download")  # a new kid: this request
         return PyJWKSet.from_dict(self.download_and_share().jwks)
 
     # --8<-- [end:refresh]
@@ -617,7 +625,11 @@ class CachingJWKClient(LoggingJWKClient):
         done = threading.Event()
 
         def renew_the_lock() -> None:
-            while not done.wait(self.download_lock_seconds / 2):
+            # Not for ever: a download that trickles on for longer than this
+            # loses the lock, and another worker may try.
+            for _ in range(KEEPS_OF_THE_LOCK):
+                if done.wait(self.download_lock_seconds / 2):
+                    return
                 shared_cache.expire_if_holds(
                     self.download_lock_key, token, self.download_lock_seconds
                 )

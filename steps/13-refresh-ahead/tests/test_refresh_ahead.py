@@ -45,6 +45,12 @@ def counters() -> str:
     return str(jwks_client().counters)
 
 
+def refreshing() -> bool:
+    from core.jwks import jwks_client
+
+    return jwks_client().refreshing.locked()
+
+
 # --8<-- [start:lesson-refresh-ahead]
 @pytest.mark.lesson(step=13)
 def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
@@ -79,18 +85,20 @@ def test_a_failed_refresh_leaves_the_set_in_use_and_its_download_time(
 
     assert get_me(token).status_code == 200  # starts the refresh, which fails
     assert eventually(lambda: idp.downloads == 2)
-    assert get_me(token).status_code == 200
+    assert eventually(lambda: not refreshing())  # the failure handled
 
+    assert get_me(token).status_code == 200  # the set in use, as it was
     assert copies_here[idp.jwks_url].downloaded_at == downloaded_at
+    assert idp.downloads == 2  # the next try waits for the cooldown
 
 
 @pytest.mark.parametrize(
-    "worker_options",
-    [("--preload",), ("--worker-class", "gevent")],
-    ids=["sync workers forked after import", "gevent"],
+    ("worker_options", "threads"),
+    [(("--preload",), 1), ((), 4), (("--worker-class", "gevent"), 1)],
+    ids=["sync workers forked after import", "gthread", "gevent"],
 )
 def test_a_fleet_refreshes_once_while_every_request_is_answered(
-    mint_token, private_redis_url, worker_options
+    mint_token, private_redis_url, worker_options, threads
 ):
     idp = IdentityProvider()
     env = {
@@ -104,6 +112,7 @@ def test_a_fleet_refreshes_once_while_every_request_is_answered(
             STEP_DIR,
             env={**provider_env(idp), **env},
             workers=3,
+            threads=threads,
             extra_args=worker_options,
         ) as server,
     ):
