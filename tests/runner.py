@@ -12,11 +12,14 @@ TIMEOUT_SECONDS = 600
 
 
 def run_suite(
-    folder: Path, *pytest_args: str, redis_url: str | None = None
+    folder: Path,
+    *pytest_args: str,
+    redis_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> PytestRun:
     """Run pytest inside ``folder`` (a step, or a copy of one); read each outcome."""
-    env = {"REDIS_URL": redis_url} if redis_url else {}
-    return run_pytest(folder, pytest_args, env=env, timeout=TIMEOUT_SECONDS)
+    suite_env = {**(env or {}), **({"REDIS_URL": redis_url} if redis_url else {})}
+    return run_pytest(folder, pytest_args, env=suite_env, timeout=TIMEOUT_SECONDS)
 
 
 def assert_suite_passed(run: PytestRun, name: str) -> None:

@@ -58,14 +58,34 @@ def test_the_tutorial_has_steps():
     assert STEPS[0].name == "00-starting-point"
 
 
+# The steps' test_cache_isolation.py runs its own suite a second time, nested,
+# against a Redis it fills first, to prove that the suite leaves a shared Redis
+# as it found it. Here the suite runs against a shared Redis anyway, so this
+# test checks that itself, and the nested run (a second suite per step) skips.
+KEYS_CHECKED_BY_THE_CALLER = {"TUTORIAL_SUITE_KEYS_CHECKED": "1"}
+
+
+def all_keys(url: str) -> set[bytes]:
+    client = redis.Redis.from_url(url)
+    try:
+        return set(client.scan_iter())
+    finally:
+        client.close()
+
+
 @pytest.mark.parametrize("step", STEPS, ids=step_ids)
 def test_step_suite_passes(step: Step, shared_redis_url: str, record_step_summary):
-    run = run_suite(step.path, redis_url=shared_redis_url)
+    keys_before = all_keys(shared_redis_url)
+    run = run_suite(
+        step.path, redis_url=shared_redis_url, env=KEYS_CHECKED_BY_THE_CALLER
+    )
 
     record_step_summary(step.name, run.summary)
     assert_suite_passed(run, step.name)
     if not run.outcomes:
         pytest.fail(run.report(f"{step.name} ran no tests"), pytrace=False)
+    left = all_keys(shared_redis_url) - keys_before
+    assert not left, f"{step.name}'s suite left keys in a shared Redis: {sorted(left)}"
     if not os.environ.get("REDIS_URL"):  # this run's Redis: nobody else's commands
         newer = commands_served(shared_redis_url) - REDIS_6_2_COMMANDS
         assert not newer, f"Redis commands that Redis 6.2 lacks: {sorted(newer)}"

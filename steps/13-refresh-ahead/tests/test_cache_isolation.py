@@ -26,6 +26,9 @@ from tests.conftest import ONLY_TESTS_THAT_SHARE_REDIS
 from tutorial.kit.idp import SigningKey
 
 STEP_DIR = Path(__file__).resolve().parents[1]
+# Set by a run that starts this suite against a shared Redis and checks, after
+# it, that no key was left: the nested run below would prove it a second time.
+KEYS_CHECKED_BY_THE_CALLER = "TUTORIAL_SUITE_KEYS_CHECKED"
 
 
 def applications_jwks() -> dict[str, Any]:
@@ -57,6 +60,8 @@ def test_a_test_provider_never_touches_the_applications_cached_jwks(
 
 # --8<-- [start:shared-redis]
 def test_the_suite_leaves_a_shared_redis_as_it_found_it(private_redis_url, request):
+    if os.environ.get(KEYS_CHECKED_BY_THE_CALLER):
+        pytest.skip("the run that started this suite checks the keys it leaves")
     # What the application keeps in a Redis it shares with the test suite: its
     # JWKS, under its key, with Django's defaults (no KEY_PREFIX).
     application_cache = RedisCache(private_redis_url, {})

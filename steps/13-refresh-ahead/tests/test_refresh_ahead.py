@@ -21,7 +21,7 @@ from tutorial.kit.stack import provider_env, run_gunicorn
 STEP_DIR = Path(__file__).resolve().parents[1]
 # Generous: how long a started refresh may take to reach the provider on a busy
 # laptop. A step that never refreshes ahead fails after it; none passes sooner.
-REACH_SECONDS = 20
+REACH_SECONDS = 10
 
 
 def eventually(condition: Callable[[], bool], seconds: float = REACH_SECONDS) -> bool:
