@@ -54,6 +54,11 @@ def http_status(
         return error.code
 
 
+def try_timeout(deadline: float) -> float:
+    """How long one try may wait: at most TRY_SECONDS, never past ``deadline``."""
+    return max(min(deadline - time.monotonic(), TRY_SECONDS), POLL_SECONDS)
+
+
 def wait_until_answering(
     url: str,
     *,
@@ -70,8 +75,7 @@ def wait_until_answering(
 
     def answer() -> int:
         try:
-            timeout = max(min(deadline - time.monotonic(), TRY_SECONDS), POLL_SECONDS)
-            return http_status(url, timeout=timeout)
+            return http_status(url, timeout=try_timeout(deadline))
         except (OSError, http.client.HTTPException) as error:
             raise NotReady(describe(error)) from error
 

@@ -33,9 +33,9 @@ from tutorial.kit.idp import IdentityProvider
 from tutorial.kit.net import (
     ME_PATH,
     STARTUP_SECONDS,
-    TRY_SECONDS,
     free_port,
     http_status,
+    try_timeout,
     wait_until_answering,
 )
 from tutorial.kit.processes import NotReady, stop_process, wait_until_ready
@@ -165,7 +165,7 @@ def wait_until_every_worker_answers(server: RunningServer, seconds: float) -> No
     knocks = 2 * server.workers
 
     def every_worker_answered(pool: ThreadPoolExecutor) -> None:
-        timeout = max(min(deadline - time.monotonic(), TRY_SECONDS), 0.1)
+        timeout = try_timeout(deadline)
         list(pool.map(knock, [server.me_url] * knocks, [timeout] * knocks))
         answered = len(server.answering_workers())
         if answered < server.workers:
