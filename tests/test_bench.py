@@ -102,6 +102,19 @@ def test_quick_bench_has_every_strategy_and_figure(tmp_path, shared_redis_url):
     memory = {row["strategy"]: row for row in results["memory"]}
     assert list(memory) == expected
 
+    # --quick: the last step only, warm, with a slow provider and a short freshness.
+    (waits,) = results["waits"]
+    assert waits["strategy"] == expected[-2]  # the last step, before the floor
+    assert waits["requests"] > 0 and waits["errors"] == 0, waits
+    assert waits["counted_waits"] is not None, waits  # the last step counts them
+    if sys.platform == "linux":
+        hosts = {row["hosts"]: row for row in results["hosts"]}
+        assert list(hosts) == list(QUICK_PLAN.hosts)
+        for row in hosts.values():
+            assert (row["cold_downloads"], row["rotation_downloads"]) == (1, 1), row
+            assert row["cold_accepted"] == row["requests"], row
+            assert row["rotation_first"] == 200, row
+
     page = (tmp_path / PAGE_NAME).read_text()
     assert page == render_page(results)
     for strategy in results["strategies"]:

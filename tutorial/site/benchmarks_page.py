@@ -15,6 +15,7 @@ from tutorial.console import count_of
 from tutorial.measure.bench.plan import FLOOR, PYJWT_DEFAULT, shape_name
 from tutorial.site.markdown import bar_chart, line_chart, table
 from tutorial.site.templates import render
+from tutorial.site.waits_and_hosts import WaitsAndHosts
 
 STEP_00 = "00-starting-point"
 # What the last step's authentication may cost at most, relative to the floor's.
@@ -54,6 +55,7 @@ class Page:
         self.top_latency = max(self.plan["latencies_ms"])
         self.hot = {row["strategy"]: row for row in results["hot_path"]}
         self.attack = {row["strategy"]: row for row in results["attack"]}
+        self.apart = WaitsAndHosts(results, self.labels)
 
     # -- findings: sentences computed from the numbers ---------------------------------
 

@@ -162,17 +162,22 @@ def send_load(
     requests: int,
     expected_status: int,
     clients: int,
+    seconds: float | None = None,
 ) -> Load:
-    """``requests`` GETs from ``clients`` Locust users at once, the tokens in turn."""
+    """``requests`` GETs from ``clients`` Locust users at once, the tokens in turn.
+
+    With ``seconds``: as many as they send in that time, ``requests`` at most.
+    """
     order = {
         "host": url,
         "tokens": tokens,
         "requests": requests,
         "expected_status": expected_status,
         "clients": clients,
+        "seconds": seconds,
     }
     answers = sender.ask(json.dumps(order))
-    if len(answers) < requests:
+    if not answers or (seconds is None and len(answers) < requests):
         raise BenchCouldNotMeasure(
             f"Locust got {len(answers)} answers of {requests} from {url} within "
             f"{LOAD_DEADLINE_SECONDS} seconds"

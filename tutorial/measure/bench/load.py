@@ -9,9 +9,11 @@ started once per bench, which spares each load Locust's start-up. It prints
      "expected_status": 200, "clients": 16}
 
 Every client sends its next request as soon as its last one is answered, the
-tokens in turn, until ``requests`` have been sent. The answer is one line of
-JSON, one entry per answer: when the request was sent (seconds since the epoch),
-how long it took (milliseconds), and whether the status was the expected one.
+tokens in turn, until ``requests`` have been sent, or, when the order has
+``"seconds"``, until that many seconds have passed (``requests`` is then a
+cap). The answer is one line of JSON, one entry per answer: when the request
+was sent (seconds since the epoch), how long it took (milliseconds), and whether
+the status was the expected one.
 End of input ends the process.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+import time
 from typing import Any
 
 import gevent.event
@@ -39,21 +42,35 @@ class Load:
         self.tokens: list[str] = order["tokens"]
         self.requests: int = order["requests"]
         self.expected_status: int = order["expected_status"]
+        seconds = order.get("seconds")
+        self.ends_at = time.monotonic() + seconds if seconds else None
         self.tickets = itertools.count()
+        self.sent = 0
         self.answers: list[tuple[float, float, bool]] = []
         self.finished = gevent.event.Event()
 
     def next_token(self) -> str | None:
         ticket = next(self.tickets)
-        if ticket >= self.requests:
+        if ticket >= self.requests or self.out_of_time():
+            self.finish_when_all_answered()
             return None
+        self.sent += 1
         return self.tokens[ticket % len(self.tokens)]
+
+    def out_of_time(self) -> bool:
+        return self.ends_at is not None and time.monotonic() >= self.ends_at
 
     def record(
         self, start_time: float, response_time: float, exception: object, **_: object
     ) -> None:
         self.answers.append((start_time, response_time, exception is None))
         if len(self.answers) == self.requests:
+            self.finished.set()
+
+    def finish_when_all_answered(self) -> None:
+        # A client that stops sends nothing more: once every request sent has
+        # its answer, the load is over (a timed load ends here).
+        if len(self.answers) == self.sent:
             self.finished.set()
 
 

@@ -59,6 +59,12 @@ def strategies(steps: list[Step] | None = None) -> list[Strategy]:
     return [chosen[0], pyjwt_default, *chosen[1:], floor]
 
 
+def step_strategies(chosen: list[Strategy], plan: Plan) -> list[Strategy]:
+    """The steps among ``chosen`` (not PyJWT's default, not the floor)."""
+    steps = [s for s in chosen if s.authentication is None]
+    return steps if plan.every_step_apart else steps[-1:]
+
+
 def step_strategy(step: Step) -> Strategy:
     return Strategy(step.name, f"step {step.number:02d}", step.title, step)
 
@@ -80,6 +86,9 @@ class Plan:
     latencies_ms: tuple[int, ...]
     hot_rounds: int  # the hot path: each strategy is asked this many times ...
     hot_batch: int  # ... for this many authentications
+    waits_seconds: int  # the steady load of "requests that waited", per step
+    hosts: tuple[int, ...]  # the fleets of hosts, by their count of hosts
+    every_step_apart: bool  # False: the last step only, in those two sections
     clients: int = CLIENTS
     # The attack, and the memory figure, are measured on this fleet run.
     attack_shape: Shape = Shape(4)
@@ -94,6 +103,9 @@ FULL_PLAN = Plan(
     latencies_ms=(0, 100),
     hot_rounds=30,
     hot_batch=100,
+    waits_seconds=24,
+    hosts=(1, 2, 4),
+    every_step_apart=True,
 )
 
 QUICK_PLAN = Plan(
@@ -104,6 +116,9 @@ QUICK_PLAN = Plan(
     latencies_ms=(0,),
     hot_rounds=5,
     hot_batch=40,
+    waits_seconds=8,
+    hosts=(2,),
+    every_step_apart=False,
 )
 
 

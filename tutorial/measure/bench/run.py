@@ -9,7 +9,10 @@ run, one machine:
 * the fleet, over HTTP (``fleet``): each strategy under gunicorn, from a cold
   start, against a real Redis and the local provider, loaded by Locust;
 * under attack (``fleet``): tokens with random ``kid``s sent to a fleet of 4 workers;
-* memory (``machine``): the peak RSS of each worker.
+* memory (``machine``): the peak RSS of each worker;
+* the requests that waited for a slow provider, across several expiries (``waits``);
+* a fleet of hosts, gunicorn masters on loopback addresses of their own
+  (``hosts``): the downloads from a cold start and for a rotation.
 
 ``command`` writes the results to ``docs/benchmarks.json``, and the page from them
 (``tutorial.site.benchmarks_page``). Everything stops on exit, Ctrl-C included.
@@ -24,14 +27,18 @@ import time
 from typing import Any
 
 from tutorial.kit.redis import server_version
+from tutorial.measure.bench import hosts as hosts_section
+from tutorial.measure.bench import waits as waits_section
 from tutorial.measure.bench.fleet import measure_fleets
 from tutorial.measure.bench.helpers import shared_by_the_run
 from tutorial.measure.bench.machine import machine, versions
 from tutorial.measure.bench.plan import (
+    FIRST_CACHING_STEP,
     Plan,
     Strategy,
     is_attack_run,
     plan_figures,
+    step_strategies,
     strategies,
 )
 from tutorial.measure.bench.timing import measure_hot_paths
@@ -49,10 +56,17 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
     started = datetime.datetime.now(datetime.UTC)
     load_at_start = os.getloadavg()
     fleet_runs = len(plan.shapes) * len(plan.latencies_ms) * len(chosen)
-    progress = Progress(plan.hot_rounds + fleet_runs)
+    apart = step_strategies(chosen, plan)
+    caching = [s for s in apart if s.step.number >= FIRST_CACHING_STEP]
+    hosts = plan.hosts if hosts_section.hosts_can_be_measured() else ()
+    progress = Progress(
+        plan.hot_rounds + fleet_runs + len(apart) + len(hosts) * len(caching)
+    )
     with shared_by_the_run() as shared:
         hot_path = measure_hot_paths(chosen, plan, shared, progress)
         fleet, attack = measure_fleets(chosen, plan, shared, progress)
+        waits = waits_section.measure_waits(apart, plan, shared, progress)
+        fleets_of_hosts = hosts_section.measure_hosts(caching, hosts, shared, progress)
         redis_version = server_version(shared.redis_url)
     progress.done()
     memory = [
@@ -76,6 +90,10 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
         "fleet": fleet,
         "attack": attack,
         "memory": memory,
+        "waits": waits,
+        "waits_settings": waits_section.settings_figures(),
+        "hosts": fleets_of_hosts,
+        "hosts_settings": hosts_section.settings_figures(),
     }
 
 
