@@ -210,3 +210,52 @@ def test_idp_admin_against_something_else_is_one_line(tmp_path, capsys):
 
     assert code == 1
     assert "not the tutorial's identity provider" in one_line(err)
+
+
+def test_withdraw_stops_publishing_a_key_that_token_still_signs_with(
+    provider, keys, capsys
+):
+    (old_kid,) = published_kids(provider.port)
+    admin(capsys, provider, "rotate")
+    (_, new_kid) = published_kids(provider.port)
+
+    line = admin(capsys, provider, "withdraw", old_kid)
+
+    assert line == f"Withdrew {old_kid}: published: {new_kid}."
+    assert published_kids(provider.port) == [new_kid]
+    token = run(
+        capsys,
+        "token",
+        "--port",
+        str(provider.port),
+        "--keys",
+        keys,
+        "--kid",
+        old_kid,
+        "--expires-in",
+        "60",
+    )[1].strip()
+    assert jwt.get_unverified_header(token)["kid"] == old_kid
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 60
+
+
+def test_withdrawing_the_signing_key_is_refused_in_one_line(provider, capsys):
+    (kid,) = published_kids(provider.port)
+
+    code, _, err = run(
+        capsys, "idp-admin", "withdraw", kid, "--port", str(provider.port)
+    )
+
+    assert code == 1
+    assert "rotate first" in one_line(err)
+    assert published_kids(provider.port) == [kid]
+
+
+def test_token_with_a_kid_the_folder_lacks_names_the_kids(provider, keys, capsys):
+    (kid,) = published_kids(provider.port)
+
+    code, _, err = run(capsys, "token", "--keys", keys, "--kid", "nobody")
+
+    assert code == 1
+    assert kid in one_line(err)

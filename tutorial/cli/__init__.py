@@ -5,8 +5,10 @@
     tutorial start | check | status | diff-solution | reset
                                       exercise mode, in workspace/
     tutorial idp                      the local identity provider on port 8001
-    tutorial token [--sub NAME]       print a token that provider's keys sign
+    tutorial token [--sub NAME] [--kid KID] [--expires-in SECONDS]
+                                      print a token that provider's keys sign
     tutorial idp-admin rotate         make the running provider rotate its signing key,
+    tutorial idp-admin withdraw KID   stop publishing an older key,
     tutorial idp-admin fail FAULT     fail in one of several ways,
     tutorial idp-admin slow SECONDS   answer slowly,
     tutorial idp-admin hold | release hold each download until released,

@@ -2,7 +2,8 @@
 
 ``idp`` serves the local identity provider in the foreground, a line per download;
 ``token`` prints a token its keys sign (the same keys folder); ``idp-admin`` makes
-the running provider rotate its key, fail, slow down or heal.
+the running provider rotate its key, withdraw one, fail, slow down, hold its
+downloads or heal.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from tutorial.kit.idp import (
     IdentityProvider,
 )
 from tutorial.kit.idp_admin import AdminCommandFailed, send_admin_command
-from tutorial.kit.keys import load_or_create_keys
+from tutorial.kit.keys import find_key, load_or_create_keys
 
 DEFAULT_KEYS_DIR = REPOSITORY / ".idp-keys"
 
@@ -72,6 +73,11 @@ def add_provider_commands(commands: argparse._SubParsersAction) -> None:
         default=3600,
         help="lifetime",
         metavar="SECONDS",
+    )
+    token.add_argument(
+        "--kid",
+        help="sign with this key of the keys folder, withdrawn ones too "
+        "(default: the newest)",
     )
 
     add_idp_admin_commands(commands)
@@ -134,7 +140,16 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
         "heal", help="no fault, no delay, no hold: back to normal"
     )
     heal.set_defaults(admin_command=lambda args: "heal")
-    for action in (rotate, fail, slow, hold, release, heal):
+    withdraw = actions.add_parser(
+        "withdraw",
+        help="stop publishing a key (not the one that signs): rotate first",
+        description="Stop publishing the key KID, for good: its file moves to "
+        "withdrawn/ in the keys folder, where `tutorial token --kid KID` still "
+        "finds it, to sign a token that the API should refuse.",
+    )
+    withdraw.add_argument("kid", help="the key's id, as `rotate` printed it")
+    withdraw.set_defaults(admin_command=lambda args: f"withdraw/{args.kid}")
+    for action in (rotate, withdraw, fail, slow, hold, release, heal):
         add_port_option(
             action, default=DEFAULT_PORT, help="the running provider's port"
         )
@@ -213,7 +228,13 @@ def print_token(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         return fail(f"Cannot use {args.keys} as the keys folder: {error}")
     idp = IdentityProvider(keys, port=args.port)
-    print(idp.mint_token(sub=args.sub, expires_in=args.expires_in))
+    key = None
+    if args.kid is not None:
+        try:
+            key = find_key(args.keys, args.kid)
+        except (LookupError, OSError, ValueError) as error:
+            return fail(f"Cannot sign with {args.kid}: {error}")
+    print(idp.mint_token(sub=args.sub, expires_in=args.expires_in, key=key))
     return 0
 
 

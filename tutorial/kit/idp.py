@@ -49,6 +49,7 @@ from tutorial.kit.keys import (
     SigningKey,
     hs256_token,
     unsigned_token,
+    withdraw_key_file,
 )
 
 DEFAULT_PORT = 8001
@@ -225,11 +226,26 @@ class IdentityProvider:
         """Stop publishing the key ``kid``."""
         self.keys = [key for key in self.keys if key.kid != kid]
 
+    def withdraw(self, kid: str) -> None:
+        """Stop publishing ``kid`` for good: ``ValueError`` for the signing key."""
+        published = [key.kid for key in self.keys]
+        if kid not in published:
+            raise ValueError(
+                f"No published key has kid {kid!r}: {', '.join(published)} are."
+            )
+        if kid == self.current_key.kid:
+            raise ValueError(
+                f"{kid} signs the new tokens: rotate first, then withdraw it."
+            )
+        self.retire(kid)
+        if self.keys_folder is not None:
+            withdraw_key_file(self.keys_folder, kid)
+
     # -- admin commands, for a provider in another process --------------------
 
     def administer(self, command: str) -> str:
-        """Carry out ``rotate``, ``fail/<fault>``, ``slow/<seconds>``, ``hold``,
-        ``release`` or ``heal``.
+        """Carry out ``rotate``, ``withdraw/<kid>``, ``fail/<fault>``,
+        ``slow/<seconds>``, ``hold``, ``release`` or ``heal``.
 
         Returns one line saying what changed; ``ValueError`` for a bad command.
         """
@@ -246,6 +262,10 @@ class IdentityProvider:
             message = (
                 f"Slow: the JWKS endpoint waits {self.delay_seconds:g} s to answer."
             )
+        elif action == "withdraw" and argument:
+            self.withdraw(argument)
+            published = ", ".join(key.kid for key in self.keys)
+            message = f"Withdrew {argument}: published: {published}."
         elif action == "hold" and not argument:
             self.hold()
             message = "Holding: each JWKS download waits until `idp-admin release`."

@@ -20,7 +20,8 @@ ADMIN_TIMEOUT_SECONDS = 10
 
 
 ADMIN_USAGE = (
-    f"rotate, fail/{{{','.join(fault.value for fault in FAULT_EFFECTS)}}}, "
+    "rotate, withdraw/<kid>, "
+    f"fail/{{{','.join(fault.value for fault in FAULT_EFFECTS)}}}, "
     "slow/<seconds>, hold, release or heal"
 )
 

@@ -81,6 +81,31 @@ def hs256_token(payload: dict[str, Any], kid: str, secret: bytes) -> str:
     return f"{unsigned}.{b64url(signature)}"
 
 
+# Where a withdrawn key's file goes: no longer published, even after a restart,
+# and still at hand for `tutorial token --kid` to sign a token that is refused.
+WITHDRAWN_FOLDER = "withdrawn"
+
+
+def withdraw_key_file(folder: Path, kid: str) -> None:
+    """Move ``kid``'s file out of the published keys, into ``withdrawn/``."""
+    withdrawn = folder / WITHDRAWN_FOLDER
+    withdrawn.mkdir(exist_ok=True)
+    (folder / f"{kid}.pem").replace(withdrawn / f"{kid}.pem")
+
+
+def find_key(folder: Path, kid: str) -> SigningKey:
+    """The key ``kid``, published or withdrawn; ``LookupError`` naming the kids."""
+    for path in (folder / f"{kid}.pem", folder / WITHDRAWN_FOLDER / f"{kid}.pem"):
+        if path.is_file():
+            return SigningKey.load(path)
+    kids = sorted(
+        path.stem
+        for pattern in ("*.pem", f"{WITHDRAWN_FOLDER}/*.pem")
+        for path in folder.glob(pattern)
+    )
+    raise LookupError(f"no key has kid {kid!r}; the kids are: {', '.join(kids)}")
+
+
 def load_or_create_keys(folder: Path) -> list[SigningKey]:
     """The keys kept in ``folder`` (oldest first), making one if there are none."""
     folder.mkdir(parents=True, exist_ok=True)

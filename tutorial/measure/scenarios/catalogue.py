@@ -32,6 +32,11 @@ from tutorial.measure.scenarios.cells import (
     statuses,
     warm_up,
 )
+from tutorial.measure.scenarios.token_lifetimes import (
+    IN_PROCESS_SECONDS,
+    expired_since_last_use,
+    withdrawn_key,
+)
 
 BASELINE_REQUESTS = 100
 
@@ -387,6 +392,21 @@ SCENARIOS = {
             planted_pickle,
             # The next request reads Redis rather than the keys kept in memory.
             env={"JWKS_IN_PROCESS_SECONDS": "0"},
+        ),
+        Scenario(
+            "withdrawn-key",
+            "The provider withdraws a key",
+            "The provider rotates and stops publishing the old key: how long does"
+            " each step keep accepting tokens signed with it?",
+            withdrawn_key,
+            env={"JWKS_IN_PROCESS_SECONDS": str(IN_PROCESS_SECONDS)},
+        ),
+        Scenario(
+            "expired-since-use",
+            "A token that expired since its last use",
+            "A token accepted a moment ago is sent again once its exp has passed:"
+            " nothing the step remembers may accept it.",
+            expired_since_last_use,
         ),
     ]
 }
