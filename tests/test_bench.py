@@ -80,6 +80,9 @@ def test_quick_bench_has_every_strategy_and_figure(tmp_path, shared_redis_url):
         assert row["ratio_to_floor"] > 0
         low, high = row["round_ratios_to_floor"]
         assert 0 < low <= high
+        assert row["ratio_to_bare_decode"] > 0 and row["first_seen_median_us"] > 0
+        low, high = row["first_seen_round_ratios_to_floor"]
+        assert 0 < low <= high
     assert hot_path[FLOOR]["ratio_to_floor"] == 1
 
     fleet = {row["strategy"]: row for row in results["fleet"]}

@@ -279,3 +279,19 @@ def test_a_workspace_from_before_the_recut_says_so_in_one_line(tmp_path: Path):
         assert_one_line_error(result)
         assert "older numbering" in result.stderr
         assert "start 6 --force" in result.stderr
+
+
+def test_a_workspace_whose_lesson_moved_names_its_new_number(tmp_path: Path):
+    # Step 13 was "refresh ahead" until it was cut in two: that lesson is 14 now.
+    workspace = tmp_path / "workspace"
+    tutorial("start", "13", workspace=workspace)
+    state_file = workspace / STATE_FILE
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    state["name"] = "13-refresh-ahead"
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+
+    result = tutorial("check", workspace=workspace)
+
+    assert_one_line_error(result)
+    assert "13-refresh-ahead, is 14-refresh-ahead now" in result.stderr
+    assert "start 14 --force" in result.stderr

@@ -19,6 +19,7 @@ from tutorial.course.steps import (
     NOISE_DIRS,
     REPOSITORY,
     Step,
+    discover_steps,
     file_diffs,
     find_step,
     is_test_file,
@@ -159,11 +160,13 @@ class Workspace:
             )
         step = find_step(state.step)
         if started_under_another_numbering(state, step):
+            lesson = same_lesson_now(state.name) or step
             raise WorkspaceError(
                 f"{self.shown()} was started on step {state.step:02d} of an older "
                 f"numbering, and step {state.step:02d} is now {step.name} "
-                f"(CHANGELOG.md): start it again, your work is backed up first: "
-                f"{self.command(f'start {state.step} --force')}"
+                f"(CHANGELOG.md){renumbered_note(state, lesson)}: start it again, "
+                f"your work is backed up first: "
+                f"{self.command(f'start {lesson.number} --force')}"
             )
         return step
 
@@ -197,6 +200,22 @@ def started_under_another_numbering(state: State, step: Step) -> bool:
     if state.name is None:  # a workspace from before steps were named in its state
         return state.step in RENUMBERED_STEPS
     return state.name != step.name
+
+
+def same_lesson_now(name: str | None) -> Step | None:
+    """The step that teaches what ``name`` taught, under its number of today."""
+    if name is None:
+        return None
+    lesson = name.partition("-")[2]
+    return next(
+        (s for s in discover_steps() if s.name.partition("-")[2] == lesson), None
+    )
+
+
+def renumbered_note(state: State, lesson: Step) -> str:
+    if lesson.number == state.step:
+        return ""
+    return f"; what you started, {state.name}, is {lesson.name} now"
 
 
 def fingerprint(path: Path) -> str:

@@ -22,9 +22,10 @@ from rest_framework.test import APIClient
 from tutorial.kit.idp import IdentityProvider
 from tutorial.kit.net import ME_PATH
 
-# The threads in which a step refreshes its key set in the background (from step
-# 13 on), by name: core/jwks.py's REFRESH_THREAD, and its lock's keeper.
-BACKGROUND_REFRESH = "jwks-refresh-ahead"
+# The threads a step starts beside its requests, by the start of their names:
+# core/jwks.py's LOCK_KEEPER_THREAD (from step 13 on) and REFRESH_THREAD (from
+# step 14 on).
+BACKGROUND_THREADS = "jwks-"
 BACKGROUND_SECONDS = 60
 
 
@@ -39,7 +40,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return (yield)
     finally:
         for thread in threading.enumerate():
-            if thread.name.startswith(BACKGROUND_REFRESH):
+            if thread.name.startswith(BACKGROUND_THREADS):
                 thread.join(BACKGROUND_SECONDS)
 
 

@@ -33,20 +33,25 @@ def download_the_signing_key() -> PyJWK:
 KEY = download_the_signing_key()
 
 
+def decode_with_the_key(token: str) -> dict[str, Any]:
+    """A bare ``jwt.decode`` with the key in hand: the header and the payload."""
+    return jwt.decode_complete(
+        token,
+        KEY.key,
+        algorithms=ALGORITHMS,
+        audience=settings.JWT_AUDIENCE,
+        issuer=settings.JWT_ISSUER,
+        options={"require": ["exp", "iss", "aud", "sub"]},
+    )
+
+
 class KeyLoadedAtStartUp(JWKSAuthentication):
     def __init__(self) -> None:
         pass  # no client to build: the key is in KEY already
 
     def verify(self, token: str) -> dict[str, Any]:
         try:
-            decoded = jwt.decode_complete(
-                token,
-                KEY.key,
-                algorithms=ALGORITHMS,
-                audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER,
-                options={"require": ["exp", "iss", "aud", "sub"]},
-            )
+            decoded = decode_with_the_key(token)
         except jwt.InvalidTokenError as error:
             raise exceptions.AuthenticationFailed(f"Invalid token: {error}.") from error
         # Signed by the key, but naming another: refused, as every step refuses it.

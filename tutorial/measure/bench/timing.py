@@ -7,8 +7,10 @@ turn, each round starting one strategy further on, so that none is always first.
 from __future__ import annotations
 
 import statistics
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 from tutorial.kit.idp import IdentityProvider
@@ -29,14 +31,30 @@ def measure_hot_paths(
 
     One process per strategy, started together and asked in turn, ``hot_batch``
     authentications at a time, for ``hot_rounds`` rounds; each round starts one
-    strategy further on, so that none is always first.
+    strategy further on, so that none is always first. Each turn times the same
+    token again and again, then tokens the process has not seen; the floor's turn
+    times a bare ``jwt.decode`` too.
     """
-    rounds: dict[str, list[list[int]]] = {strategy.id: [] for strategy in chosen}
-    with IdentityProvider() as idp, ExitStack() as running:
+    rounds: dict[str, dict[str, list[list[int]]]] = {
+        kind: {strategy.id: [] for strategy in chosen}
+        for kind in ("repeated", "first", "bare")
+    }
+    with (
+        IdentityProvider() as idp,
+        ExitStack() as running,
+        tempfile.TemporaryDirectory(prefix="bench-tokens-") as folder,
+    ):
         token = idp.mint_token(sub=SUBJECT, expires_in=TOKEN_LIFETIME_SECONDS)
+        first_seen = Path(folder) / "first-seen.txt"
+        first_seen.write_text(
+            "".join(
+                idp.mint_token(sub=SUBJECT, expires_in=TOKEN_LIFETIME_SECONDS) + "\n"
+                for _ in range(plan.hot_rounds * plan.hot_batch)
+            )
+        )
         processes = {
             strategy.id: running.enter_context(
-                hot_path_process(strategy, idp, token, shared)
+                hot_path_process(strategy, idp, token, first_seen, shared)
             )
             for strategy in chosen
         }
@@ -44,50 +62,76 @@ def measure_hot_paths(
             progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
             turn = round_number % len(chosen)
             for strategy in chosen[turn:] + chosen[:turn]:
-                timings = processes[strategy.id].ask(str(plan.hot_batch))
-                rounds[strategy.id].append(timings)
+                process = processes[strategy.id]
+                batch = plan.hot_batch
+                rounds["repeated"][strategy.id].append(process.ask(str(batch)))
+                rounds["first"][strategy.id].append(process.ask(f"first {batch}"))
+                if strategy.id == FLOOR:
+                    rounds["bare"][FLOOR].append(process.ask(f"bare {batch}"))
     return [hot_path_figures(strategy.id, rounds) for strategy in chosen]
 
 
 def hot_path_figures(
-    strategy: str, rounds: dict[str, list[list[int]]]
+    strategy: str, rounds: dict[str, dict[str, list[list[int]]]]
 ) -> dict[str, Any]:
     """Median and p95; the median's ratio to the floor's, overall and round by round.
 
     A round's ratio compares timings taken moments apart, so the spread of those
-    ratios shows how much the machine's ups and downs move the overall one.
+    ratios shows how much the machine's ups and downs move the overall one. The
+    same for tokens seen for the first time; and the repeated token's median
+    against a bare ``jwt.decode``'s.
     """
-    durations = [timing for batch in rounds[strategy] for timing in batch]
-    floor = [timing for batch in rounds[FLOOR] for timing in batch]
-    round_ratios = [
-        statistics.median(own) / statistics.median(floors)
-        for own, floors in zip(rounds[strategy], rounds[FLOOR], strict=True)
-    ]
+    repeated, first = rounds["repeated"], rounds["first"]
+    bare = median_of(rounds["bare"][FLOOR])
     return {
         "strategy": strategy,
-        "samples": len(durations),
-        "median_us": round(statistics.median(durations) / 1000, 1),
-        "p95_us": round(percentile(durations, 95) / 1000, 1),
-        "ratio_to_floor": round(
-            statistics.median(durations) / statistics.median(floor), 2
-        ),
+        "samples": sum(len(batch) for batch in repeated[strategy]),
+        "median_us": round(median_of(repeated[strategy]) / 1000, 1),
+        "p95_us": round(percentile(flat(repeated[strategy]), 95) / 1000, 1),
+        "ratio_to_floor": ratio_of_medians(repeated[strategy], repeated[FLOOR]),
         # The middle half of the rounds' ratios: from the 25th to the 75th percentile.
-        "round_ratios_to_floor": [
-            round(percentile(round_ratios, 25), 2),
-            round(percentile(round_ratios, 75), 2),
-        ],
+        "round_ratios_to_floor": middle_half(repeated[strategy], repeated[FLOOR]),
+        "ratio_to_bare_decode": round(median_of(repeated[strategy]) / bare, 2),
+        "first_seen_median_us": round(median_of(first[strategy]) / 1000, 1),
+        "first_seen_ratio_to_floor": ratio_of_medians(first[strategy], first[FLOOR]),
+        "first_seen_round_ratios_to_floor": middle_half(first[strategy], first[FLOOR]),
     }
+
+
+def flat(batches: list[list[int]]) -> list[int]:
+    return [timing for batch in batches for timing in batch]
+
+
+def median_of(batches: list[list[int]]) -> float:
+    return statistics.median(flat(batches))
+
+
+def ratio_of_medians(own: list[list[int]], floor: list[list[int]]) -> float:
+    return round(median_of(own) / median_of(floor), 2)
+
+
+def middle_half(own: list[list[int]], floor: list[list[int]]) -> list[float]:
+    ratios = [
+        statistics.median(mine) / statistics.median(floors)
+        for mine, floors in zip(own, floor, strict=True)
+    ]
+    return [round(percentile(ratios, 25), 2), round(percentile(ratios, 75), 2)]
 
 
 @contextmanager
 def hot_path_process(
-    strategy: Strategy, idp: IdentityProvider, token: str, shared: Shared
+    strategy: Strategy,
+    idp: IdentityProvider,
+    token: str,
+    first_seen: Path,
+    shared: Shared,
 ) -> Iterator[Helper]:
     """``python -m tutorial.measure.bench.hot_path`` in the step's folder, once warm."""
     env = {
         **provider_env(idp),
         **shared.server_env(strategy, f"hot-{strategy.id}"),
         "TUTORIAL_BENCH_TOKEN": token,
+        "TUTORIAL_BENCH_FIRST_SEEN": str(first_seen),
         "TUTORIAL_BENCH_SUB": SUBJECT,
     }
     name = f"The hot path of {strategy.label} ({strategy.id})"

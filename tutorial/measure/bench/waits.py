@@ -114,7 +114,7 @@ def measure_step_waits(
 
 def counted_waits(shared: Shared, keys: str) -> int | None:
     """The step's own ``waited_for_download``, summed over the workers; None if it
-    counts no such thing (the steps before 13), or nothing has been reported yet.
+    counts no such thing (the steps before 14), or nothing has been reported yet.
 
     Each process adds its counts to Redis when it next reads Redis: every
     ``FRESH_SECONDS`` here, under a steady load.

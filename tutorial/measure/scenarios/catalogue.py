@@ -124,6 +124,7 @@ def provider_down_cold(cell: Cell) -> Result:
 # the wait did not wait for the provider; the wait is long, for a slow machine.
 EXPIRY_FRESH_SECONDS, EXPIRY_REQUESTS, HELD_WAIT_SECONDS = 4, 10, 3.0
 EXPIRY_PROBES = {"fresh": 1.0, "expired": 6.0}
+EXPIRY_FETCH_TIMEOUT_SECONDS = 30
 
 
 def expiry_while_held(cell: Cell) -> Result:
@@ -337,7 +338,12 @@ SCENARIOS = {
             f"A set fresh for {EXPIRY_FRESH_SECONDS} s, and a provider that holds"
             " every download from the warm start on: how many requests wait for it?",
             expiry_while_held,
-            env={"JWKS_CACHE_SECONDS": str(EXPIRY_FRESH_SECONDS)},
+            env={
+                "JWKS_CACHE_SECONDS": str(EXPIRY_FRESH_SECONDS),
+                # A held download must not time out within the scenario: a refresh
+                # ahead that gave up would leave a request to download, and wait.
+                "JWKS_FETCH_TIMEOUT": str(EXPIRY_FETCH_TIMEOUT_SECONDS),
+            },
         ),
         Scenario(
             "provider-down-warm",
