@@ -9,7 +9,8 @@ by one; the answer is one line of JSON, their durations in nanoseconds:
 * ``N``: N authentications of the same token, as a client sends it again and again;
 * ``first N``: N authentications of tokens this process has not seen yet, the next
   N of those in the file ``TUTORIAL_BENCH_FIRST_SEEN``, one per line;
-* ``bare N`` (the floor only): N bare ``jwt.decode`` calls with the key in hand.
+* ``bare N``: N bare ``jwt.decode`` calls with the key in hand (the floor's key,
+  downloaded when asked first).
 
 The bench asks the processes in turn, so that every strategy gets its share of the
 machine's good and bad moments; end of input ends the process.

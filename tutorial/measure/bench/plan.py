@@ -87,6 +87,7 @@ class Plan:
     hot_rounds: int  # the hot path: each strategy is asked this many times ...
     hot_batch: int  # ... for this many authentications
     waits_seconds: int  # the steady load of "requests that waited", per step
+    waits_fresh_seconds: int  # ... with every freshness setting pinned to this
     hosts: tuple[int, ...]  # the fleets of hosts, by their count of hosts
     every_step_apart: bool  # False: the last step only, in those two sections
     clients: int = CLIENTS
@@ -104,6 +105,7 @@ FULL_PLAN = Plan(
     hot_rounds=30,
     hot_batch=100,
     waits_seconds=24,
+    waits_fresh_seconds=6,
     hosts=(1, 2, 4),
     every_step_apart=True,
 )
@@ -116,7 +118,8 @@ QUICK_PLAN = Plan(
     latencies_ms=(0,),
     hot_rounds=5,
     hot_batch=40,
-    waits_seconds=8,
+    waits_seconds=4,
+    waits_fresh_seconds=2,
     hosts=(2,),
     every_step_apart=False,
 )

@@ -91,7 +91,7 @@ def run_bench(plan: Plan, chosen: list[Strategy] | None = None) -> dict[str, Any
         "attack": attack,
         "memory": memory,
         "waits": waits,
-        "waits_settings": waits_section.settings_figures(),
+        "waits_settings": waits_section.settings_figures(plan),
         "hosts": fleets_of_hosts,
         "hosts_settings": hosts_section.settings_figures(),
     }

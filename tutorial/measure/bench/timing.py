@@ -23,6 +23,9 @@ SUBJECT = "bench"
 
 TOKEN_LIFETIME_SECONDS = 4 * 3600
 
+# What each process times, each round (tutorial.measure.bench.hot_path's lines).
+KINDS = [("repeated", "{}"), ("first", "first {}"), ("bare", "bare {}")]
+
 
 def measure_hot_paths(
     chosen: list[Strategy], plan: Plan, shared: Shared, progress: Progress
@@ -32,8 +35,8 @@ def measure_hot_paths(
     One process per strategy, started together and asked in turn, ``hot_batch``
     authentications at a time, for ``hot_rounds`` rounds; each round starts one
     strategy further on, so that none is always first. Each turn times the same
-    token again and again, then tokens the process has not seen; the floor's turn
-    times a bare ``jwt.decode`` too.
+    token again and again, tokens the process has not seen, and a bare
+    ``jwt.decode`` in that same process, for a ratio from timings taken alike.
     """
     rounds: dict[str, dict[str, list[list[int]]]] = {
         kind: {strategy.id: [] for strategy in chosen}
@@ -61,13 +64,16 @@ def measure_hot_paths(
         for round_number in range(plan.hot_rounds):
             progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
             turn = round_number % len(chosen)
+            # Each kind of timing in turn comes first after the switch from
+            # another process, when the processor's caches are coldest.
+            kinds = (
+                KINDS[round_number % len(KINDS) :] + KINDS[: round_number % len(KINDS)]
+            )
             for strategy in chosen[turn:] + chosen[:turn]:
                 process = processes[strategy.id]
-                batch = plan.hot_batch
-                rounds["repeated"][strategy.id].append(process.ask(str(batch)))
-                rounds["first"][strategy.id].append(process.ask(f"first {batch}"))
-                if strategy.id == FLOOR:
-                    rounds["bare"][FLOOR].append(process.ask(f"bare {batch}"))
+                for kind, line in kinds:
+                    timings = process.ask(line.format(plan.hot_batch))
+                    rounds[kind][strategy.id].append(timings)
     return [hot_path_figures(strategy.id, rounds) for strategy in chosen]
 
 
@@ -82,7 +88,7 @@ def hot_path_figures(
     against a bare ``jwt.decode``'s.
     """
     repeated, first = rounds["repeated"], rounds["first"]
-    bare = median_of(rounds["bare"][FLOOR])
+    bare = median_of(rounds["bare"][strategy])
     return {
         "strategy": strategy,
         "samples": sum(len(batch) for batch in repeated[strategy]),

@@ -22,20 +22,18 @@ from tutorial.measure.bench.timing import SUBJECT, TOKEN_LIFETIME_SECONDS
 from tutorial.measure.progress import Progress
 
 PROVIDER_DELAY_SECONDS = 1.0
-FRESH_SECONDS = 6
 # The steps that refresh ahead start this far before the end of the freshness
 # (less their jitter), and may try again this soon: more than the download takes.
 REFRESH_AHEAD_SECONDS, MIN_REFRESH_SECONDS = 4, 2
 WORKERS, CLIENTS = 2, 4
-REPORTED_WITHIN_SECONDS = FRESH_SECONDS + 2
 COUNTER = "waited_for_download"
 
 
-def settings_figures() -> dict[str, Any]:
+def settings_figures(plan: Plan) -> dict[str, Any]:
     """What the page says of this section's setup."""
     return {
         "provider_delay_seconds": PROVIDER_DELAY_SECONDS,
-        "fresh_seconds": FRESH_SECONDS,
+        "fresh_seconds": plan.waits_fresh_seconds,
         "refresh_ahead_seconds": REFRESH_AHEAD_SECONDS,
         "min_refresh_seconds": MIN_REFRESH_SECONDS,
         "workers": WORKERS,
@@ -43,9 +41,9 @@ def settings_figures() -> dict[str, Any]:
     }
 
 
-def pinned_settings() -> dict[str, str]:
-    """Every freshness setting of every step at ``FRESH_SECONDS``."""
-    fresh = str(FRESH_SECONDS)
+def pinned_settings(fresh_seconds: int) -> dict[str, str]:
+    """Every freshness setting of every step at ``fresh_seconds``."""
+    fresh = str(fresh_seconds)
     return {
         "JWKS_CACHE_SECONDS": fresh,
         "JWKS_IN_PROCESS_SECONDS": fresh,
@@ -74,7 +72,10 @@ def measure_step_waits(
     idp = IdentityProvider()
     idp.delay_seconds = PROVIDER_DELAY_SECONDS
     keys = f"waits-{strategy.id}"
-    env = {**shared.server_env(strategy, keys), **pinned_settings()}
+    env = {
+        **shared.server_env(strategy, keys),
+        **pinned_settings(plan.waits_fresh_seconds),
+    }
     with run_stack(
         strategy.step.path,
         redis_url=shared.redis_url,
@@ -90,18 +91,19 @@ def measure_step_waits(
 
         # The cold start is not measured: long enough for every worker to have
         # read Redis again since it waited, and so to have counted its wait.
-        steady_load(REPORTED_WITHIN_SECONDS)
+        reported_within = plan.waits_fresh_seconds + 2
+        steady_load(reported_within)
         counted_before = counted_waits(shared, keys)
         downloads_before = idp.downloads
         load = steady_load(plan.waits_seconds)
         downloads = idp.downloads - downloads_before
-        steady_load(REPORTED_WITHIN_SECONDS)  # the same again, to bring the counts in
+        steady_load(reported_within)  # the same again, to bring the counts in
         counted_after = counted_waits(shared, keys)
     waited = [ms for ms in load.latencies_ms if ms > PROVIDER_DELAY_SECONDS * 500]
     return {
         "strategy": strategy.id,
         "seconds": round(load.seconds, 1),
-        "expiries": round(load.seconds / FRESH_SECONDS),
+        "expiries": round(load.seconds / plan.waits_fresh_seconds),
         "requests": load.requests,
         "errors": load.errors,
         "slow": len(waited),
@@ -117,7 +119,7 @@ def counted_waits(shared: Shared, keys: str) -> int | None:
     counts no such thing (the steps before 14), or nothing has been reported yet.
 
     Each process adds its counts to Redis when it next reads Redis: every
-    ``FRESH_SECONDS`` here, under a steady load.
+    ``waits_fresh_seconds`` here, under a steady load.
     """
     client = redis.Redis.from_url(shared.redis_url)
     try:
