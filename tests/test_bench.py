@@ -84,6 +84,9 @@ def test_quick_bench_has_every_strategy_and_figure(tmp_path, shared_redis_url):
         low, high = row["first_seen_round_ratios_to_floor"]
         assert 0 < low <= high
     assert hot_path[FLOOR]["ratio_to_floor"] == 1
+    # Tokens seen for the first time are checked in full, even by the last step.
+    last = hot_path[expected[-2]]
+    assert last["first_seen_median_us"] > last["median_us"], last
 
     fleet = {row["strategy"]: row for row in results["fleet"]}
     assert list(fleet) == expected  # --quick: one shape, one latency
