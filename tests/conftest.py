@@ -142,10 +142,10 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto``: a pytest-xdist worker per CPU, and never fewer than four, since
+    """``-n auto``: a pytest-xdist worker per CPU, and never fewer than six, since
     many tests wait on servers and subprocesses (the scenario matrix sleeps through
-    its outages) rather than compute."""
-    return max(4, os.cpu_count() or 1)
+    its outages, 208 cells of it) rather than compute."""
+    return max(6, os.cpu_count() or 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

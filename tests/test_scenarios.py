@@ -21,6 +21,10 @@ from tutorial.measure.scenarios.expected import EXPECTED, expected_outcomes
 from tutorial.site.scenarios_page import render_page
 
 STEPS = discover_steps()
+# Steps 01 and 02 find the key exactly as step 00 does (01 configures Redis without
+# using it for the keys, 02 logs each download), and their column is step 00's:
+# the recorded run plays them (docs/scenarios.json), the suite plays step 00.
+PLAYED = [step for step in STEPS if step.number not in (1, 2)]
 
 
 def cell_id(scenario_name: str, step_name: str) -> str:
@@ -29,8 +33,8 @@ def cell_id(scenario_name: str, step_name: str) -> str:
 
 @pytest.mark.parametrize(
     ("scenario", "step"),
-    [(scenario, step) for scenario in SCENARIOS.values() for step in STEPS],
-    ids=[cell_id(name, step.name) for name in SCENARIOS for step in STEPS],
+    [(scenario, step) for scenario in SCENARIOS.values() for step in PLAYED],
+    ids=[cell_id(name, step.name) for name in SCENARIOS for step in PLAYED],
 )
 def test_the_step_does_what_the_table_says(scenario, step):
     expected = EXPECTED[scenario.name][step.number]
