@@ -7,7 +7,6 @@ from a cold start for the whole fleet, and one for a rotation.
 """
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
@@ -16,9 +15,10 @@ from tutorial.course.steps import discover_steps
 from tutorial.kit.idp import IdentityProvider
 from tutorial.kit.net import http_status
 from tutorial.kit.stack import run_gunicorn, stack_env
+from tutorial.measure.bench.hosts import ask_every_host, host_address
 
 LAST_STEP = discover_steps()[-1]
-HOSTS = ["127.0.0.11", "127.0.0.12", "127.0.0.13"]
+HOSTS = [host_address(index) for index in range(3)]
 REQUESTS_PER_HOST = 8
 # Django answers 400 to a Host header it was not told about.
 ALLOWED = {"DJANGO_ALLOWED_HOSTS": ",".join(HOSTS)}
@@ -29,11 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def get_me_everywhere(urls: list[str], token: str) -> list[int]:
-    """``GET /api/v1/me`` to every host at once, ``REQUESTS_PER_HOST`` each."""
-    headers = {"Authorization": f"Bearer {token}"}
-    requests = [url for url in urls for _ in range(REQUESTS_PER_HOST)]
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(lambda url: http_status(url, headers=headers), requests))
+    return ask_every_host(urls, token, requests_per_host=REQUESTS_PER_HOST)
 
 
 def test_a_fleet_of_hosts_downloads_once_cold_and_once_for_a_rotation(private_redis):

@@ -106,12 +106,14 @@ def measure_fleet_of_hosts(
         }
 
 
-def ask_every_host(urls: list[str], token: str) -> list[int]:
+def ask_every_host(
+    urls: list[str],
+    token: str,
+    requests_per_host: int = WORKERS_PER_HOST * REQUESTS_PER_WORKER,
+) -> list[int]:
     """``GET /api/v1/me`` to every host at once, enough to reach every worker."""
     headers = bearer(token)
-    requests = [
-        url for url in urls for _ in range(WORKERS_PER_HOST * REQUESTS_PER_WORKER)
-    ]
+    requests = [url for url in urls for _ in range(requests_per_host)]
     with ThreadPoolExecutor(max_workers=len(requests)) as pool:
         return list(pool.map(lambda url: http_status(url, headers=headers), requests))
 
