@@ -103,29 +103,78 @@ def step_diff(before: Step, after: Step, leave_out: Collection[str] = ()) -> str
     return "".join(file_diffs(before, after, leave_out).values())
 
 
+# How much of a removed file must live on in an added one for the two to count as
+# one file moved (and perhaps grown): half of its lines, as git's renames (-M).
+RENAME_SIMILARITY = 0.5
+
+
+def renames(before: Step, after: Step, leave_out: Collection[str] = ()) -> dict[str, str]:
+    """Files that moved between two steps: new relative path -> old one."""
+    old_files = {p.as_posix() for p in lesson_files(before)} - set(leave_out)
+    new_files = {p.as_posix() for p in lesson_files(after)} - set(leave_out)
+    removed, added = sorted(old_files - new_files), sorted(new_files - old_files)
+    pairs = []
+    for old in removed:
+        old_lines = [line for line in _lines(before.path / old) if line.strip()]
+        for new in added:
+            new_lines = [line for line in _lines(after.path / new) if line.strip()]
+            matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+            kept = sum(block.size for block in matcher.get_matching_blocks())
+            if old_lines and kept / len(old_lines) >= RENAME_SIMILARITY:
+                pairs.append((kept / len(old_lines), new, old))
+    moved: dict[str, str] = {}
+    for _, new, old in sorted(pairs, reverse=True):  # the likeliest pairs first
+        if new not in moved and old not in moved.values():
+            moved[new] = old
+    return moved
+
+
 def file_diffs(
     before: Step, after: Step, leave_out: Collection[str] = ()
 ) -> dict[str, str]:
     """The unified diff of every file that differs between two steps, by relative path.
 
-    ``leave_out`` names files (relative paths, such as ``"README.md"``) to skip.
+    ``leave_out`` names files (relative paths, such as ``"README.md"``) to skip. A
+    file that moved is one diff, under its new path, from its old one.
     """
+    moved = renames(before, after, leave_out)
+    paths = set(lesson_files(before)) | set(lesson_files(after))
     diffs = {}
-    for relative in sorted(set(lesson_files(before)) | set(lesson_files(after))):
-        if relative.as_posix() in leave_out:
+    for relative in sorted(p.as_posix() for p in paths):
+        if relative in leave_out or relative in moved.values():
             continue
-        old = _lines(before.path / relative)
+        old_path = moved.get(relative, relative)
+        old = _lines(before.path / old_path)
         new = _lines(after.path / relative)
-        if old != new:
-            diffs[relative.as_posix()] = "".join(
+        if old != new or relative in moved:
+            header = f"rename from {old_path}\nrename to {relative}\n"
+            diffs[relative] = (header if relative in moved else "") + "".join(
                 difflib.unified_diff(
                     old,
                     new,
-                    fromfile=f"a/{relative.as_posix()}" if old else "/dev/null",
-                    tofile=f"b/{relative.as_posix()}" if new else "/dev/null",
+                    fromfile=f"a/{old_path}" if old else "/dev/null",
+                    tofile=f"b/{relative}" if new else "/dev/null",
                 )
             )
     return diffs
+
+
+def application_lines_changed(before: Step, after: Step) -> int:
+    """Non-blank lines added or removed outside the tests and the README, moves aside.
+
+    What "a step changes at most about 120 lines of application code" counts:
+    comments and docstrings included, a file that moved counted by its changes.
+    """
+    changed = 0
+    for relative, diff in file_diffs(before, after, leave_out={"README.md"}).items():
+        if is_test_file(Path(relative)):
+            continue
+        for line in diff.splitlines():
+            if line.startswith(("+++", "---")):
+                continue
+            if line[:1] in {"+", "-"} and line[1:].strip():
+                changed += 1
+    return changed
 
 
 def _lines(path: Path) -> list[str]:

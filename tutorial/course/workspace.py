@@ -25,6 +25,7 @@ from tutorial.course.steps import (
     is_test_file,
     lesson_files,
     previous_step,
+    renames,
 )
 
 DEFAULT_WORKSPACE = REPOSITORY / "workspace"
@@ -248,13 +249,17 @@ def step_before(step: Step) -> Step:
 
 
 def files_to_edit(step: Step) -> dict[str, str]:
-    """What ``step``'s lesson changes: path -> ``edit``, ``create`` or ``delete``."""
+    """What ``step``'s lesson changes: path -> ``edit``, ``create``, ``delete``, or,
+    for ``old -> new``, ``move``."""
     before = step_before(step)
+    moved = renames(before, step, leave_out={"README.md"})
     actions = {}
     for name in file_diffs(before, step, leave_out={"README.md"}):
         if is_test_file(Path(name)):
             continue
-        if not (step.path / name).exists():
+        if name in moved:
+            actions[f"{moved[name]} -> {name}"] = "move"
+        elif not (step.path / name).exists():
             actions[name] = "delete"
         elif not (before.path / name).exists():
             actions[name] = "create"

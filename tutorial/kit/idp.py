@@ -67,6 +67,9 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 # How many JWKS requests keep their headers in IdentityProvider.request_headers.
 KEPT_HEADERS = 1000
 
+# How many pieces a trickling JWKS body is sent in.
+TRICKLE_PIECES = 20
+
 
 class IdentityProvider:
     """An OpenID-style provider on ``127.0.0.1`` that publishes its keys as a JWKS.
@@ -101,6 +104,9 @@ class IdentityProvider:
         self.on_change = on_change
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
+        # Seconds over which a JWKS body trickles out, a piece at a time: a
+        # download that stays alive, each read within any client's timeout.
+        self.trickle_seconds = 0.0
         # Set: downloads are answered. Cleared by hold(): each waits until release().
         self._released = threading.Event()
         self._released.set()
@@ -395,7 +401,13 @@ class _Handler(BaseHTTPRequestHandler):
         # A client may hang up on a body it will not read to the end (10 MB of it,
         # say): that is its right, not a fault of the provider to print.
         with suppress(ConnectionError):
-            self.wfile.write(body)
+            pieces = TRICKLE_PIECES if self.idp.trickle_seconds else 1
+            size = -(-len(body) // pieces)
+            for start in range(0, len(body), size):
+                if start:
+                    time.sleep(self.idp.trickle_seconds / pieces)
+                self.wfile.write(body[start : start + size])
+                self.wfile.flush()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the CLI report downloads through the counter."""

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 from rest_framework.response import Response
 from rest_framework.test import APIClient
 
@@ -58,6 +59,15 @@ def idp(settings: Any) -> Iterator[IdentityProvider]:
 def mint_token(idp: IdentityProvider) -> Callable[..., str]:
     """``mint_token(sub="alice", **options)``: a token from this test's provider."""
     return idp.mint_token
+
+
+@pytest.fixture
+def plain_redis(redis_url: str) -> Iterator[redis.Redis]:
+    """A redis-py client of the test's Redis (``redis_url``, from the step's
+    conftest.py), to look at what the step keeps there."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
 
 
 @pytest.fixture

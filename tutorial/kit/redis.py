@@ -276,6 +276,19 @@ def redis_server() -> Iterator[str]:
         yield url
 
 
+def keys_holding(client: redis.Redis, needle: bytes, match: str = "*") -> list[bytes]:
+    """The string keys matching ``match`` whose value holds ``needle``.
+
+    How a test or a scenario finds where a step keeps the JWKS (by a kid in it),
+    whatever the step names its keys.
+    """
+    found = []
+    for key in client.scan_iter(match=match, count=500):
+        if client.type(key) == b"string" and needle in (client.get(key) or b""):
+            found.append(key)
+    return found
+
+
 def delete_keys(url: str, pattern: str) -> int:
     """Delete the keys matching ``pattern`` with SCAN (never KEYS or FLUSHDB).
 

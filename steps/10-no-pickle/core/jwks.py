@@ -1,465 +1,43 @@
-"""The JWKS client: PyJWT's, with every download logged and the set kept in Redis.
+"""The JWKS client: PyJWT's, with its key set from the cache's layers (jwks_cache)."""
 
-``CachingJWKClient`` shares one key set between every request and worker
-through Redis, and refreshes it past the cache for a new kid, at most once per
-cooldown for the whole fleet. It carries on while Redis is down (each process
-keeps a copy of the set it last read) and while the provider fails (a stale set
-serves, up to a cap). One worker of the fleet downloads at a time: the others
-serve the stale set, or wait for that download.
-
-One client per process (``jwks_client``) keeps the signing keys it parsed in
-memory for a while, so that a warm request makes no Redis call at all. What
-Redis holds is JSON with an integrity tag, never a pickle.
-"""
-
-import hashlib
-import json
-import logging
 import threading
-import time
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.core.signing import BadSignature, Signer
-from django.dispatch import receiver
-from jwt import PyJWK, PyJWKClient, PyJWKClientError, PyJWKSet, PyJWKSetError
+from jwt import PyJWK, PyJWKClient, PyJWKSet
 
-from core.shared_cache import shared_cache
-
-logger = logging.getLogger("jwks")
-# What the download lock holds: a download under way, or one that just failed.
-DOWNLOADING, FAILED = "downloading", "failed"
-# How often a worker waiting for another's download looks at Redis.
-WAIT_STEP_SECONDS = 0.05
-
-
-# --8<-- [start:logging-client]
-class LoggingJWKClient(PyJWKClient):
-    """A ``PyJWKClient`` that logs a line for every JWKS it downloads."""
-
-    def fetch_data(self) -> Any:
-        started = time.perf_counter()
-        jwk_set = super().fetch_data()
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        logger.info("Downloaded the JWKS from %s in %.1f ms", self.uri, elapsed_ms)
-        return jwk_set
-
-
-# --8<-- [end:logging-client]
-
-
-# --8<-- [start:cached-entry]
-@dataclass(frozen=True)
-class CachedJWKS:
-    """A key set the provider served, and when: what Redis and each process keep."""
-
-    jwks: dict[str, Any]
-    # Wall-clock time, not a monotonic clock: every worker compares it with its own.
-    downloaded_at: float
-
-    @property
-    def age(self) -> float:
-        return time.time() - self.downloaded_at
-
-    def is_fresh(self) -> bool:
-        return self.age < settings.JWKS_CACHE_SECONDS
-
-    def is_usable(self) -> bool:
-        """Fresh, or stale for no longer than the provider may fail for."""
-        return self.usable_for() > 0
-
-    def usable_for(self) -> float:
-        """Seconds until it is too stale to use: how long Redis keeps it."""
-        return settings.JWKS_CACHE_SECONDS + settings.JWKS_STALE_SECONDS - self.age
-
-    def signed_json(self) -> str:
-        """The entry as JSON, followed by its integrity tag: what Redis holds."""
-        return integrity_signer().sign(json.dumps(asdict(self)))
-
-
-# --8<-- [start:signed-json]
-class RefusedEntry(Exception):
-    """What Redis holds under the JWKS key is not an entry this fleet wrote."""
-
-
-def entry_from(value: str | None) -> CachedJWKS | None:
-    """The entry Redis held, or None when it held nothing.
-
-    Nothing in it is trusted before its tag is: Signer checks the HMAC first,
-    and only then is the JSON parsed. Never pickle, which runs code as it loads.
-    """
-    if value is None:
-        return None
-    try:
-        text = integrity_signer().unsign(value)
-    except BadSignature as error:
-        raise RefusedEntry("its integrity tag does not match") from error
-    try:
-        entry = CachedJWKS(**json.loads(text))
-        usable_jwk_set(entry.jwks)
-    except (ValueError, TypeError, PyJWKClientError, PyJWKSetError) as error:
-        # Tagged with our key, yet not a usable entry: refused all the same.
-        raise RefusedEntry(f"it holds no usable key set ({error})") from error
-    return entry
-
-
-def integrity_signer() -> Signer:
-    # HMAC-SHA256 with a key of its own, derived (the salt) from
-    # JWKS_INTEGRITY_KEY, else from SECRET_KEY: every worker has it, and
-    # nobody who can only write to Redis does.
-    key = settings.JWKS_INTEGRITY_KEY or settings.SECRET_KEY
-    return Signer(key=key, salt="core.jwks.CachedJWKS")
-
-
-# --8<-- [end:signed-json]
-
-
-# This process's copy of each JWKS URL's entry, kept on every read from Redis:
-# what tokens are checked with while Redis is down. One entry per URL.
-copies_here: dict[str, CachedJWKS] = {}
-
-# When this process last refreshed each JWKS URL on its own, by its monotonic
-# clock: the cooldown while Redis, which keeps the fleet's, is down.
-refreshed_here_at: dict[str, float] = {}
-
-
-def claim_refresh_in_this_process(uri: str) -> bool:
-    """True once per JWKS_MIN_REFRESH_SECONDS for this process."""
-    now = time.monotonic()
-    last = refreshed_here_at.get(uri)
-    if last is not None and now - last < settings.JWKS_MIN_REFRESH_SECONDS:
-        return False
-    refreshed_here_at[uri] = now
-    return True
-
-
-# --8<-- [end:cached-entry]
-
-
-# --8<-- [start:keys-in-memory]
-@dataclass(frozen=True)
-class KeysInMemory:
-    """The signing keys this process parsed, by kid, and how long they answer alone."""
-
-    by_kid: dict[str, PyJWK]
-    # time.monotonic(): this process's own clock, which no one can set back.
-    fresh_until: float
-
-    @classmethod
-    def keep(cls, signing_keys: list[PyJWK], entry: CachedJWKS) -> "KeysInMemory":
-        # Never longer than the entry they came from stays fresh: memory must
-        # not keep a set alive that Redis would have the fleet download again.
-        seconds = min(
-            settings.JWKS_IN_PROCESS_SECONDS, settings.JWKS_CACHE_SECONDS - entry.age
-        )
-        return cls(
-            {key.key_id: key for key in signing_keys}, time.monotonic() + seconds
-        )
-
-    def find(self, kid: str) -> PyJWK | None:
-        if time.monotonic() >= self.fresh_until:
-            return None
-        return self.by_kid.get(kid)
-
-
-NOTHING_IN_MEMORY = KeysInMemory(by_kid={}, fresh_until=0.0)
-# --8<-- [end:keys-in-memory]
+from jwks_cache.key_set import ANY_SET, Need
+from jwks_cache.stack import assemble
 
 
 # --8<-- [start:caching-client]
-class CachingJWKClient(LoggingJWKClient):
-    """Keeps the JWKS in Redis, shared by every request and worker, outages aside."""
+class CachingJWKClient(PyJWKClient):
+    """A ``PyJWKClient`` whose key set comes from the cache's layers."""
 
-    # --8<-- [start:cache-key]
-    @property
-    def cache_key(self) -> str:
-        # Named after what it holds, this URL's JWKS: a test's provider, or a
-        # staging one that shares the Redis, can never overwrite this entry.
-        # "v2": since step 07 the entry holds the download time too. Under a
-        # new name, step 06's workers, still running during a deploy, never
-        # read a shape they do not know, and their old entry expires by itself.
-        return f"jwks-v2:{self.uri}"
-
-    # --8<-- [end:cache-key]
-
-    # --8<-- [start:in-memory-tier]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Every argument PyJWKClient takes, as it takes them. Then PyJWT's own
-        # cache goes, whatever cache_jwk_set and lifespan said: once filled it
-        # answers get_jwk_set() without asking Redis, so a key another worker
-        # fetched would stay out of sight. This process's memory is
-        # keys_in_memory, ours; refreshes follow the fleet's cooldown.
         super().__init__(*args, **kwargs)
+        # PyJWT's own cache would answer without asking the layers.
         self.jwk_set_cache = None
-        self.keys_in_memory = NOTHING_IN_MEMORY
+        self.key_source = assemble(self)
 
-    def get_signing_keys(self, refresh: bool = False) -> list[PyJWK]:
-        # Whether the keys came from Redis or the provider, copies_here now
-        # holds their entry. The process keeps them parsed, for the requests
-        # to come, for as long as that entry allows.
-        signing_keys = super().get_signing_keys(refresh)
-        entry = copies_here.get(self.uri)
-        if entry is not None:
-            self.keys_in_memory = KeysInMemory.keep(signing_keys, entry)
-        return signing_keys
-
-    # --8<-- [end:in-memory-tier]
-
-    # --8<-- [start:fetch-data]
-    def fetch_data(self) -> Any:
-        # The shared tier: a fresh entry costs one Redis GET. Anything else, a
-        # stale or missing entry, goes through renew(), which lets one worker
-        # download at a time.
-        entry = self.cached_entry() or self.copy_given_back()
-        if entry is not None and entry.is_fresh():
-            return entry.jwks
-        return self.renew(stale=entry)
-
-    def cached_entry(self) -> CachedJWKS | None:
-        """The entry in Redis; while Redis is down, this process's copy of it."""
-        try:
-            entry = entry_from(shared_cache.get(self.cache_key))
-        except RefusedEntry as refusal:
-            # Planted, tampered with, or broken: never used, and deleted, so
-            # that the fleet meets it once. No entry at all, then: the next
-            # download replaces it.
-            logger.warning(
-                "Refused the JWKS entry in Redis: %s. Replacing it.", refusal
-            )
-            shared_cache.delete(self.cache_key)
-            entry = None
-        if shared_cache.is_down:
-            return copies_here.get(self.uri)
-        if entry is not None:
-            copies_here[self.uri] = entry
-        return entry
-
-    def copy_given_back(self) -> CachedJWKS | None:
-        """This process's copy, shared again: Redis answered, but had no entry.
-
-        Restarted empty, or it held what was refused. The copy serves this
-        request and, back in Redis, the fleet's: a cold worker would otherwise
-        have nothing, and find nothing while the provider fails.
-        """
-        copy = copies_here.get(self.uri)
-        if copy is None or not copy.is_usable():
-            return None
-        # SET NX: a set that another worker shared meanwhile is newer, and wins.
-        shared_cache.add(self.cache_key, copy.signed_json(), timeout=copy.usable_for())
-        return copy
-
-    # --8<-- [end:fetch-data]
-
-    # --8<-- [start:renew]
-    def renew(self, stale: CachedJWKS | None) -> Any:
-        """A fresh key set, downloaded by one worker at a time for the whole fleet."""
-        usable = stale if stale is not None and stale.is_usable() else None
-        if self.claim_download():
-            return self.download_once(usable)
-        if usable is not None:
-            # Another worker is downloading, or failed a moment ago: the stale
-            # set serves until then, and this request waits for nothing.
-            return usable.jwks
-        return self.wait_for_other_download()
-
-    def download_once(self, usable: CachedJWKS | None) -> Any:
-        """Holding the lock: download, or serve the usable set if the provider fails."""
-        entry = self.cached_entry() or self.copy_given_back()
-        if entry is not None and entry.is_fresh():
-            # Another worker's download ended between our look and our claim.
-            shared_cache.delete(self.download_lock_key)
-            return entry.jwks
-        try:
-            entry = self.download_and_share()
-        # ValueError: an answer that is not JSON, which PyJWT lets through.
-        except (PyJWKClientError, PyJWKSetError, ValueError) as error:
-            if usable is None:
-                # Nothing to serve meanwhile: the next request tries again.
-                shared_cache.delete(self.download_lock_key)
-                raise
-            # The stale set covers for the provider, so the lock now says
-            # "failed" until the cooldown ends: the fleet asks a failing
-            # provider once per cooldown, not once per request.
-            self.mark_download_failed()
-            logger.warning(
-                "The identity provider failed (%s): serving the JWKS downloaded "
-                "%.0f s ago, stale",
-                error,
-                usable.age,
-            )
-            return usable.jwks
-        except BaseException:
-            # Anything else (a bug, a worker told to stop): never leave the
-            # fleet waiting for a lock that no download holds any more.
-            shared_cache.delete(self.download_lock_key)
-            raise
-        shared_cache.delete(self.download_lock_key)
-        return entry.jwks
-
-    def wait_for_other_download(self) -> Any:
-        """No usable set anywhere: wait for the worker that is downloading one."""
-        deadline = time.monotonic() + self.download_lock_seconds
-        while time.monotonic() < deadline:
-            time.sleep(WAIT_STEP_SECONDS)
-            entry = self.cached_entry()
-            if entry is not None and entry.is_usable():
-                return entry.jwks
-            lock = shared_cache.get(self.download_lock_key)
-            if lock is None and self.claim_download():
-                # The worker that held the lock died, and the lock expired.
-                return self.download_once(usable=None)
-            if lock == FAILED:
-                break  # it failed, and no retry before the cooldown ends
-        raise PyJWKClientError("No usable JWKS: the provider failed or is too slow")
-
-    # --8<-- [end:renew]
-
-    # --8<-- [start:download-and-share]
-    def download_and_share(self) -> CachedJWKS:
-        """Download, check, then share with the fleet, as signed JSON."""
-        jwks = super().fetch_data()
-        usable_jwk_set(jwks)  # raises before a bad answer replaces a good set
-        entry = CachedJWKS(jwks, downloaded_at=time.time())
-        # Redis keeps the entry as long as it may be used, fresh or stale.
-        shared_cache.set(
-            self.cache_key, entry.signed_json(), timeout=entry.usable_for()
-        )
-        copies_here[self.uri] = entry
-        return entry
-
-    # --8<-- [end:download-and-share]
-
-    # --8<-- [start:find-signing-key]
     def find_signing_key(self, kid: str) -> PyJWK | None:
-        """The published key named ``kid``, or None when the provider has none."""
-        # The hot path: a key this process parsed a moment ago. No Redis.
-        signing_key = self.keys_in_memory.find(kid)
-        if signing_key is not None:
-            return signing_key
-        # Not in memory, or kept there long enough: the set in Redis, where
-        # another worker's refresh may have put the key, before the provider.
-        signing_key = self.match_kid(self.get_signing_keys(), kid)
-        if signing_key is not None:
-            return signing_key
-        # A kid the cached set lacks may be a rotation, or junk. Look past the
-        # cache, unless a refresh already missed this kid or the fleet
-        # refreshed a moment ago: either way, a download would find nothing new.
-        if self.was_unknown_after_a_refresh(kid) or not self.claim_refresh():
-            return None
-        logger.info("No cached key has kid %r: refreshing the JWKS", kid)
-        signing_key = self.match_kid(signing_keys_in(self.refreshed_jwk_set()), kid)
-        if signing_key is None:
-            self.remember_unknown(kid)
+        """The published key named ``kid``; None when the provider has none."""
+        signing_key = self.key_source.key_set(ANY_SET).signing_keys.get(kid)
+        if signing_key is None:  # a rotation, or junk: the cooldown decides
+            refresh = Need(refresh=True, kid=kid)
+            signing_key = self.key_source.key_set(refresh).signing_keys.get(kid)
         return signing_key
 
-    # --8<-- [end:find-signing-key]
-
-    # --8<-- [start:refresh]
     def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        # PyJWT's own get_signing_key asks for refresh=True on any unknown kid,
-        # and with cache_jwk_set=False or cooldown_duration=0 it asks every
-        # time. The fleet's cooldown decides instead: within it, the cached set
-        # answers, whichever public method asked.
-        if refresh and self.claim_refresh():
-            return self.refreshed_jwk_set()
-        return super().get_jwk_set()
+        # PyJWT's get_signing_key asks for refresh=True on any unknown kid: the
+        # cooldown decides, not the caller.
+        return self.key_source.key_set(Need(refresh=refresh)).jwk_set
 
-    def refreshed_jwk_set(self) -> PyJWKSet:
-        # PyJWT's own refresh ends in fetch_data, and ours answers from the
-        # cache: the very set that lacked the key. So download, check the
-        # answer, and only then overwrite the shared entry, so that every
-        # worker sees the new keys at once.
-        return PyJWKSet.from_dict(self.download_and_share().jwks)
-
-    # --8<-- [end:refresh]
-
-    # --8<-- [start:cooldown]
-    @property
-    def refresh_cooldown_key(self) -> str:
-        return f"jwks-refresh-cooldown:{self.uri}"
-
-    def claim_refresh(self) -> bool:
-        """True for the one caller per cooldown, fleet-wide, that may refresh."""
-        # cache.add is Redis's SET NX EX: it writes only when the key is
-        # absent, and the key expires by itself. One atomic command, so of many
-        # workers asking at once exactly one gets True, and the next caller
-        # only once the cooldown is over. While Redis is down (None) nobody can
-        # count refreshes for the fleet, so each process counts its own: a key
-        # rotated during the outage still gets through, and a flood of made-up
-        # kids costs each worker one download per cooldown, not one per request.
-        claimed = shared_cache.add(
-            self.refresh_cooldown_key,
-            "a refresh happened",
-            timeout=settings.JWKS_MIN_REFRESH_SECONDS,
-        )
-        if claimed is None:
-            claimed = claim_refresh_in_this_process(self.uri)
-        return claimed is True
-
-    # --8<-- [end:cooldown]
-
-    # --8<-- [start:download-lock]
-    @property
-    def download_lock_key(self) -> str:
-        return f"jwks-download:{self.uri}"
-
-    @property
-    def download_lock_seconds(self) -> float:
-        # Longer than a download that is still alive may take; if the worker
-        # holding the lock dies, the lock expires soon after, by itself.
-        return 2 * self.timeout
-
-    def claim_download(self) -> bool:
-        """True for the one caller, fleet-wide, that downloads now (SET NX EX)."""
-        claimed = shared_cache.add(
-            self.download_lock_key, DOWNLOADING, timeout=self.download_lock_seconds
-        )
-        # While Redis is down (None), each process downloads for itself:
-        # without a key set, no token could be checked.
-        return claimed is not False
-
-    def mark_download_failed(self) -> None:
-        shared_cache.set(
-            self.download_lock_key,
-            FAILED,
-            timeout=settings.JWKS_MIN_REFRESH_SECONDS,
-        )
-
-    # --8<-- [end:download-lock]
-
-    # --8<-- [start:unknown-kids]
-    def unknown_kid_key(self, kid: str) -> str:
-        # Anyone can put any text in a token's kid: hashed, every key is short.
-        digest = hashlib.sha256(kid.encode()).hexdigest()
-        return f"jwks-unknown-kid:{self.uri}:{digest}"
-
-    def was_unknown_after_a_refresh(self, kid: str) -> bool:
-        return shared_cache.get(self.unknown_kid_key(kid)) is not None
-
-    def remember_unknown(self, kid: str) -> None:
-        # Only the caller that won a refresh gets here, so a flood of random
-        # kids adds one entry per cooldown at most: Redis's memory stays small.
-        # Remembered as long as the set that lacks it: by then the cached set
-        # is downloaded again anyway, and any key published since is found.
-        shared_cache.set(
-            self.unknown_kid_key(kid), "unknown", timeout=settings.JWKS_CACHE_SECONDS
-        )
-
-    # --8<-- [end:unknown-kids]
+    def fetch_data(self) -> Any:
+        return self.key_source.key_set(ANY_SET).jwks
 
 
 # --8<-- [end:caching-client]
-
-
-def signing_keys_in(jwk_set: PyJWKSet) -> list[PyJWK]:
-    """The keys that PyJWT's get_signing_keys picks: for signatures, with a kid."""
-    return [
-        key
-        for key in jwk_set.keys
-        if key.public_key_use in {"sig", None} and key.key_id
-    ]
 
 
 # --8<-- [start:one-client-per-process]
@@ -470,38 +48,12 @@ _client_lock = threading.Lock()
 def jwks_client() -> CachingJWKClient:
     """This process's one client: made on first use, then shared by its threads."""
     global _client
-    client = _client
-    if client is None:
-        with _client_lock:
-            # Another thread may have made it while this one waited.
-            if _client is None:
-                _client = CachingJWKClient(
-                    settings.JWKS_URL, timeout=settings.JWKS_FETCH_TIMEOUT
-                )
-            client = _client
-    return client
-
-
-@receiver(setting_changed)
-def forget_the_client(**kwargs: Any) -> None:
-    # Settings change only in tests (pytest-django's settings fixture): the
-    # client, and the keys it keeps, belong to the settings it was made with.
-    global _client
-    _client = None
+    with _client_lock:
+        if _client is None:
+            _client = CachingJWKClient(
+                settings.JWKS_URL, timeout=settings.JWKS_FETCH_TIMEOUT
+            )
+        return _client
 
 
 # --8<-- [end:one-client-per-process]
-
-
-# --8<-- [start:usable-jwk-set]
-def usable_jwk_set(jwks: Any) -> PyJWKSet:
-    """The set PyJWT makes of ``jwks``; an error unless a key in it has a kid."""
-    if not isinstance(jwks, dict):
-        raise PyJWKClientError("The JWKS endpoint did not return a JSON object")
-    jwk_set = PyJWKSet.from_dict(jwks)  # PyJWKSetError for {}, or no usable key
-    if not any(key.key_id for key in jwk_set.keys):
-        raise PyJWKSetError("No key in the JWKS has a kid: no token could name one")
-    return jwk_set
-
-
-# --8<-- [end:usable-jwk-set]

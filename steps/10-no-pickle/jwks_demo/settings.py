@@ -22,12 +22,20 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        # Redis answers in a millisecond or not at all: after half a second it
-        # counts as down, and tokens are checked without it (core/shared_cache.py).
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 # --8<-- [end:redis-cache]
+
+# --8<-- [start:jwks-redis]
+# The JWKS cache's own Redis, and the prefix of its keys there.
+JWKS_REDIS_URL = REDIS_URL
+JWKS_REDIS_KEY_PREFIX = "jwks-cache"
+# Redis answers in a millisecond or not at all: after half a second, it is down.
+JWKS_REDIS_TIMEOUT = 0.5
+# The key of the integrity tag on the key set in Redis; empty, one derived from
+# SECRET_KEY. Every worker has it; whoever can only write to Redis must not.
+JWKS_INTEGRITY_KEY = os.environ.get("JWKS_INTEGRITY_KEY", "")
+# --8<-- [end:jwks-redis]
 
 # --8<-- [start:jwks-cache]
 # How long Redis keeps the JWKS. A new key no longer waits for it (a token with
@@ -50,20 +58,6 @@ JWKS_STALE_SECONDS = int(os.environ.get("JWKS_STALE_SECONDS", 24 * 60 * 60))
 # and the requests queued behind it, for as long.
 JWKS_FETCH_TIMEOUT = int(os.environ.get("JWKS_FETCH_TIMEOUT", 5))
 # --8<-- [end:outages]
-
-# --8<-- [start:in-process]
-# How long a process checks tokens with the keys it parsed, without asking Redis;
-# never longer than the set stays fresh there. A rotation does not wait for it:
-# a kid the process lacks sends it to Redis, where another worker's refresh is.
-JWKS_IN_PROCESS_SECONDS = int(os.environ.get("JWKS_IN_PROCESS_SECONDS", 30))
-# --8<-- [end:in-process]
-
-# --8<-- [start:integrity]
-# The key of the integrity tag on the JWKS in Redis. Empty: one derived from
-# SECRET_KEY. Every worker needs the same; whoever can only write to Redis must
-# not have it.
-JWKS_INTEGRITY_KEY = os.environ.get("JWKS_INTEGRITY_KEY", "")
-# --8<-- [end:integrity]
 
 SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy"

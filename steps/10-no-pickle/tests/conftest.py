@@ -4,7 +4,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import setting_changed
 
+from core import jwks
 from tutorial.kit.redis import delete_keys, redis_server, throwaway_redis_server
 
 # The fixtures these tests use (idp, mint_token, get_me, ...) live in
@@ -43,7 +45,8 @@ def cache_under_our_own_prefix(
     Only those keys, found with SCAN: never FLUSHDB, which would empty a shared
     Redis of everyone's keys, the application's cached JWKS included.
     """
-    settings.REDIS_URL = redis_url
+    settings.REDIS_URL = settings.JWKS_REDIS_URL = redis_url
+    settings.JWKS_REDIS_KEY_PREFIX = test_key_prefix
     settings.CACHES = {
         "default": {
             **settings.CACHES["default"],
@@ -66,3 +69,18 @@ def private_redis_url() -> Iterator[str]:
         pytest.skip("it brings a Redis of its own, so it cannot touch the shared one")
     with throwaway_redis_server() as url:
         yield url
+
+
+def forget_the_client(**kwargs: Any) -> None:
+    jwks._client = None
+
+
+@pytest.fixture(autouse=True)
+def a_client_for_the_tests_settings() -> Iterator[None]:
+    """The process's JWKS client is made from the settings of the moment: a test
+    that changes a setting gets a client of the new settings on its next request."""
+    setting_changed.connect(forget_the_client)
+    forget_the_client()
+    yield
+    setting_changed.disconnect(forget_the_client)
+    forget_the_client()

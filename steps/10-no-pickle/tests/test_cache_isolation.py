@@ -14,10 +14,8 @@ from typing import Any
 
 import pytest
 import redis
-from django.core.cache.backends.redis import RedisCache
 
-from core.jwks import CachingJWKClient
-from core.shared_cache import shared_cache
+from jwks_cache.redis_store import RedisStore
 
 # The settings module, not django.conf.settings: the idp fixture points
 # settings.JWKS_URL at the test's own provider, and we want the application's.
@@ -39,20 +37,19 @@ def applications_jwks() -> dict[str, Any]:
 # --8<-- [start:lesson]
 @pytest.mark.lesson(step=4)
 def test_a_test_provider_never_touches_the_applications_cached_jwks(
-    idp, mint_token, get_me
+    idp, mint_token, get_me, settings, test_key_prefix
 ):
-    # Since step 10 the application's entry is a string in Redis, written by
-    # the shared cache; what it says does not matter here, only that it stays.
-    application_key = CachingJWKClient(application.JWKS_URL).cache_key
+    # Where the application keeps its key set: what the entry says does not
+    # matter here, only that it stays.
+    store = RedisStore(settings.JWKS_REDIS_URL, test_key_prefix, timeout=5)
+    application_name = entry_name(store, application.JWKS_URL)
     application_entry = json.dumps(applications_jwks())
-    shared_cache.set(
-        application_key, application_entry, timeout=application.JWKS_CACHE_SECONDS
-    )
+    store.set(application_name, application_entry, seconds=3600)
 
     # The test's provider (its own port, so its own URL) gets an entry of its own...
     assert get_me(mint_token()).status_code == 200
     # ...and the application's entry is exactly as it was.
-    assert shared_cache.get(application_key) == application_entry
+    assert store.get(application_name) == application_entry
 
 
 # --8<-- [end:lesson]
@@ -63,13 +60,13 @@ def test_the_suite_leaves_a_shared_redis_as_it_found_it(private_redis_url, reque
     if os.environ.get(KEYS_CHECKED_BY_THE_CALLER):
         pytest.skip("the run that started this suite checks the keys it leaves")
     # What the application keeps in a Redis it shares with the test suite: its
-    # JWKS, under its key, with Django's defaults (no KEY_PREFIX).
-    application_cache = RedisCache(private_redis_url, {})
-    application_key = CachingJWKClient(application.JWKS_URL).cache_key
-    application_jwks = applications_jwks()
-    application_cache.set(
-        application_key, application_jwks, timeout=application.JWKS_CACHE_SECONDS
+    # JWKS, under its own prefix and name.
+    store = RedisStore(
+        private_redis_url, key_prefix=application.JWKS_REDIS_KEY_PREFIX, timeout=5
     )
+    application_name = entry_name(store, application.JWKS_URL)
+    application_entry = json.dumps(applications_jwks())
+    store.set(application_name, application_entry, seconds=3600)
     keys_before = all_keys(private_redis_url)
 
     run = run_this_steps_suite(
@@ -78,10 +75,15 @@ def test_the_suite_leaves_a_shared_redis_as_it_found_it(private_redis_url, reque
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert all_keys(private_redis_url) == keys_before, "the suite left keys behind"
-    assert application_cache.get(application_key) == application_jwks
+    assert store.get(application_name) == application_entry
 
 
 # --8<-- [end:shared-redis]
+
+
+def entry_name(store: RedisStore, jwks_url: str) -> str:
+    """Where the cache keeps a URL's key set (jwks_cache/shared_tier.py)."""
+    return f"jwks-set:{jwks_url}"
 
 
 def run_this_steps_suite(

@@ -2,8 +2,8 @@
 
 This is the only mock in the tutorial, and it is here to be looked at. It proves
 that CachingJWKClient asks for the JWKS once and then serves it from the cache.
-It cannot prove anything about HTTP, because it never makes a request, nor about
-what other workers see: see step 03's tests, and those of later steps, for that.
+It cannot prove anything about Redis or HTTP, because it never talks to either:
+see this step's README, and step 03's tests, for what does.
 """
 
 from jwt import PyJWKClient
@@ -11,8 +11,7 @@ from jwt import PyJWKClient
 from core.jwks import CachingJWKClient
 from tutorial.kit.idp import SigningKey
 
-# A real public key, made up for this test: since step 07 the client refuses to
-# keep a key set in which PyJWT finds no usable key.
+# A key set no provider publishes. The key is real: PyJWT parses what it downloads.
 MADE_UP_JWKS = {"keys": [SigningKey.generate(kid="made-up").public_jwk()]}
 # .invalid is reserved (RFC 2606): if the mock ever stopped working, no request
 # could reach anyone.
@@ -21,10 +20,9 @@ MADE_UP_URL = "https://idp.invalid/.well-known/jwks.json"
 
 # --8<-- [start:mocked-superclass]
 def test_four_calls_download_the_jwks_once(mocker):
-    # Since step 10 the client talks to Redis itself, not through Django's cache,
-    # so no in-memory cache can stand in: the made-up key set goes to the tests'
-    # Redis, under this run's key prefix, and is deleted after the test.
-    # The mock stands in for PyJWT's fetch_data, the download step 02 found.
+    # The made-up set goes to Redis, under this test run's prefix, and is
+    # deleted after the test. The mock stands in for PyJWT's fetch_data, the
+    # download step 02 found.
     download = mocker.patch.object(PyJWKClient, "fetch_data", return_value=MADE_UP_JWKS)
     client = CachingJWKClient(MADE_UP_URL)
 

@@ -23,8 +23,8 @@ def test_a_valid_token_is_accepted(idp, mint_token, get_me):
 def test_one_download_serves_every_request(idp, mint_token, get_me):
     token = mint_token()
 
-    # Each request gets a new authenticator, as DRF does, and the process's
-    # one JWKS client; what the processes share is Redis.
+    # Each request gets a new authenticator and a new JWKS client, as DRF does;
+    # what they share is Redis.
     for _ in range(REQUESTS):
         assert get_me(token).status_code == 200
 

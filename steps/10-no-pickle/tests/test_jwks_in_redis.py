@@ -1,34 +1,28 @@
-"""What the cache leaves in Redis: the JWKS and its download time, under one key."""
+"""What the cache leaves in Redis: the key set, in one key, while it may be used."""
 
 import json
 
 import pytest
-import redis
+
+from tutorial.kit.redis import keys_holding
 
 
 # --8<-- [start:lesson-in-redis]
 @pytest.mark.lesson(step=3)
 def test_the_jwks_sits_in_redis_until_it_expires(
-    idp, mint_token, get_me, redis_url, settings
+    idp, mint_token, get_me, plain_redis, test_key_prefix, settings
 ):
-    # CachingJWKClient is new in step 03, so imported here.
-    from core.jwks import CachingJWKClient
-    from core.shared_cache import shared_cache
-
     assert get_me(mint_token()).status_code == 200
 
-    # A plain redis-py client looks under the key the shared cache builds from
-    # the client's (Django's scheme: the run's KEY_PREFIX, version 2).
-    key = shared_cache.key(CachingJWKClient(idp.jwks_url).cache_key)
-    plain_redis = redis.Redis.from_url(redis_url)
-    stored = plain_redis.get(key)
+    # Found by what it holds: the provider's kid, in one key of this test run's.
+    kid = idp.current_key.kid.encode()
+    [key] = keys_holding(plain_redis, kid, match=f"{test_key_prefix}:*")
+    stored, _, tag = plain_redis.get(key).decode().rpartition(":")
+    jwks, *_ = json.loads(stored)  # JSON, then its integrity tag
 
-    assert stored is not None, f"nothing in Redis under {key!r}"
-    # JSON, then ":" and the integrity tag (step 10).
-    entry = json.loads(stored.decode().rpartition(":")[0])
-    assert entry["jwks"] == idp.jwks()
-    # Fresh for JWKS_CACHE_SECONDS after entry["downloaded_at"]; kept for longer,
-    # to be served stale while the provider fails.
+    assert jwks == idp.jwks()
+    assert tag
+    # Kept while it is fresh, then while it may serve stale.
     kept_for = settings.JWKS_CACHE_SECONDS + settings.JWKS_STALE_SECONDS
     assert 0 < plain_redis.ttl(key) <= kept_for
 

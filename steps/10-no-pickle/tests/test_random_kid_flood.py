@@ -39,7 +39,7 @@ def gunicorn(idp, private_redis_url) -> Iterator[RunningServer]:
 
 
 # --8<-- [start:lesson-flood]
-@pytest.mark.lesson(step=5)
+@pytest.mark.lesson(step=6)
 def test_a_flood_of_random_kids_costs_one_download_per_cooldown(
     idp, mint_token, gunicorn
 ):

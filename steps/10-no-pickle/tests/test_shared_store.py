@@ -1,6 +1,6 @@
 """No pickle in Redis: the JWKS is JSON with an integrity tag, or it is refused.
 
-Steps 03-09 kept the JWKS in Django's cache, which pickles what it stores and
+Until this step the JWKS was in Django's cache, which pickles what it stores and
 unpickles what it reads: whoever could write to the Redis could make every
 worker run code of theirs, or slip in a key set with a public key of theirs and
 sign any token they liked. Here the entry is JSON followed by an HMAC tag; a
@@ -13,13 +13,13 @@ import json
 import logging
 import pickle
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
+from django.core.signing import Signer
 
 from tutorial.kit.idp import SigningKey
+from tutorial.kit.redis import keys_holding
 
 REFUSED = "Refused the JWKS entry in Redis"
 
@@ -35,13 +35,6 @@ class RunsCodeWhenUnpickled:
 
 
 @pytest.fixture
-def plain_redis(redis_url) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
 def entry_key(idp, mint_token, get_me, settings, plain_redis, test_key_prefix):
     """Where the API keeps the JWKS in Redis, once a first request has put it there.
 
@@ -52,11 +45,7 @@ def entry_key(idp, mint_token, get_me, settings, plain_redis, test_key_prefix):
     settings.JWKS_IN_PROCESS_SECONDS = 0
     assert get_me(mint_token()).status_code == 200
     kid = idp.current_key.kid.encode()
-    [key] = [
-        key
-        for key in plain_redis.scan_iter(match=f"{test_key_prefix}:*")
-        if plain_redis.type(key) == b"string" and kid in plain_redis.get(key)
-    ]
+    [key] = keys_holding(plain_redis, kid, match=f"{test_key_prefix}:*")
     return key
 
 
@@ -90,9 +79,9 @@ def test_a_key_slipped_into_the_entry_is_refused(
     # An attacker who can write to Redis, but lacks the integrity key, adds a
     # public key of theirs to the set, and keeps the tag that was there.
     stored, _, tag = plain_redis.get(entry_key).decode().rpartition(":")
-    entry = json.loads(stored)
+    entry = json.loads(stored)  # the key set first, then when, and for how long
     attacker = SigningKey.generate(kid="attackers-key")
-    entry["jwks"]["keys"].append(attacker.public_jwk())
+    entry[0]["keys"].append(attacker.public_jwk())
     plain_redis.set(entry_key, f"{json.dumps(entry)}:{tag}", keepttl=True)
 
     forged = get_me(mint_token(sub="mallory", key=attacker))
@@ -108,18 +97,23 @@ def test_a_key_slipped_into_the_entry_is_refused(
 def test_the_entry_is_json_with_a_tag(idp, plain_redis, entry_key):
     stored, _, tag = plain_redis.get(entry_key).decode().rpartition(":")
 
-    entry = json.loads(stored)
-    assert entry["jwks"] == idp.jwks()
+    jwks, *_ = json.loads(stored)
+    assert jwks == idp.jwks()
     assert tag
+
+
+def signed(entry: list) -> str:
+    """``entry`` as JSON, tagged with the integrity key of the settings of now."""
+    from jwks_cache.stack import integrity_signer
+
+    return integrity_signer().sign(json.dumps(entry))
 
 
 def test_a_signed_entry_without_a_usable_key_is_refused(
     idp, mint_token, get_me, plain_redis, entry_key, caplog
 ):
-    from core.jwks import CachedJWKS  # new in step 07, its signature in step 10
-
-    empty = CachedJWKS({"keys": []}, time.time())
-    plain_redis.set(entry_key, empty.signed_json(), keepttl=True)
+    empty = [{"keys": []}, time.time(), 3600]  # jwks, downloaded_at, fresh_for
+    plain_redis.set(entry_key, signed(empty), keepttl=True)
 
     assert get_me(mint_token()).status_code == 200
     assert REFUSED in caplog.text
@@ -127,15 +121,12 @@ def test_a_signed_entry_without_a_usable_key_is_refused(
 
 
 def test_an_entry_tagged_with_another_key_is_refused(
-    idp, mint_token, get_me, plain_redis, entry_key, settings, caplog
+    idp, mint_token, get_me, plain_redis, entry_key, caplog
 ):
     # Another deployment's entry, say, written with another JWKS_INTEGRITY_KEY.
-    settings.JWKS_INTEGRITY_KEY = "another-deployment"
-    from core.jwks import CachedJWKS
-
-    theirs = CachedJWKS(idp.jwks(), time.time())
-    plain_redis.set(entry_key, theirs.signed_json(), keepttl=True)
-    settings.JWKS_INTEGRITY_KEY = ""
+    theirs = [idp.jwks(), time.time(), 3600]
+    tagged = Signer(key="another-deployment").sign(json.dumps(theirs))
+    plain_redis.set(entry_key, tagged, keepttl=True)
 
     caplog.set_level(logging.WARNING, logger="jwks")
     assert get_me(mint_token()).status_code == 200

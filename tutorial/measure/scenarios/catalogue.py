@@ -20,6 +20,7 @@ import redis
 
 from tutorial.kit.idp import Fault, IdentityProvider, SigningKey
 from tutorial.kit.net import Authorization
+from tutorial.kit.redis import keys_holding
 from tutorial.measure.scenarios.cells import (
     Cell,
     Result,
@@ -269,15 +270,6 @@ def planted_pickle(cell: Cell) -> Result:
     return Result(
         f"{said}; valid token: {answer.status}", not ran and answer.status == 200
     )
-
-
-def keys_holding(client: redis.Redis, needle: bytes) -> list[bytes]:
-    """The string keys whose value contains ``needle``: where a step keeps the JWKS."""
-    found = []
-    for key in client.scan_iter(count=500):
-        if client.type(key) == b"string" and needle in (client.get(key) or b""):
-            found.append(key)
-    return found
 
 
 class _Call:

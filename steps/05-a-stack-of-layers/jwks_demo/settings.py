@@ -1,0 +1,63 @@
+"""Settings for the JWKS demo API.
+
+Everything that differs between a laptop and production comes from the
+environment; the defaults are the tutorial's local servers (``tutorial idp``).
+"""
+
+import os
+
+# --8<-- [start:identity-provider]
+JWKS_URL = os.environ.get("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json")
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "http://127.0.0.1:8001")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "https://api.jwks-tutorial.test")
+# --8<-- [end:identity-provider]
+
+# --8<-- [start:redis-cache]
+# The docker compose service, password included; set REDIS_URL for any other server.
+REDIS_URL = os.environ.get(
+    "REDIS_URL", "redis://:this-is-your-admin-password@127.0.0.1:6379/0"
+)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+}
+# --8<-- [end:redis-cache]
+
+# --8<-- [start:jwks-cache]
+# How long Redis keeps the JWKS: the article's one day.
+JWKS_CACHE_SECONDS = int(os.environ.get("JWKS_CACHE_SECONDS", 24 * 60 * 60))
+# --8<-- [end:jwks-cache]
+
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy"
+)
+DEBUG = os.environ.get("DJANGO_DEBUG", "false").lower() in {"1", "true", "yes"}
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+# The API keeps no users of its own: the identity provider vouches for them,
+# so there is no database and no django.contrib.auth.
+INSTALLED_APPS = ["rest_framework", "core"]
+DATABASES: dict = {}
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "jwks_demo.urls"
+WSGI_APPLICATION = "jwks_demo.wsgi.application"
+USE_TZ = True
+TIME_ZONE = "UTC"  # gunicorn logs in UTC: every log line agrees
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWKSAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Without django.contrib.auth there is no AnonymousUser to fall back on.
+    "UNAUTHENTICATED_USER": None,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}

@@ -1,0 +1,55 @@
+"""What the cache's layers pass to each other: a key set, parsed once, and a need."""
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jwt import PyJWK, PyJWKSet
+
+
+@dataclass(frozen=True, eq=False)
+class KeySet:
+    """A JWKS the provider served: its JSON, its keys as PyJWT parsed them, and when."""
+
+    jwks: dict[str, Any]  # as the provider served it: what Redis keeps
+    jwk_set: PyJWKSet  # what PyJWT's own methods return
+    signing_keys: dict[str, PyJWK]  # what tokens are checked with, by kid
+    downloaded_at: float  # time.time(), which every worker's clock agrees with
+
+    @classmethod
+    def parse(cls, jwks: dict[str, Any], downloaded_at: float) -> "KeySet":
+        """Parsed here, once for each download or read: never again per request."""
+        jwk_set = PyJWKSet.from_dict(jwks)
+        # The keys PyJWT's get_signing_keys picks: for signatures, with a kid.
+        keys = [key for key in jwk_set.keys if key.public_key_use in {"sig", None}]
+        signing_keys = {key.key_id: key for key in keys if key.key_id}
+        return cls(jwks, jwk_set, signing_keys, downloaded_at)
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a layer asks the layer it wraps for."""
+
+    # The set the asker holds: what a layer below serves when it gets no newer.
+    in_hand: KeySet | None = None
+    # The set in hand lacks a token's kid (``kid``), or a caller of PyJWT's
+    # methods asked for a refresh: a set downloaded after it is wanted.
+    refresh: bool = False
+    kid: str | None = None
+
+    def met_by(self, key_set: KeySet) -> bool:
+        """Whether ``key_set``, found on the way down, answers this need."""
+        if self.kid is not None:
+            return self.kid in key_set.signing_keys
+        if self.refresh:  # a set newer than the one in hand, if any
+            in_hand = self.in_hand
+            return in_hand is not None and key_set.downloaded_at > in_hand.downloaded_at
+        return True
+
+
+ANY_SET = Need()
+
+
+class KeySource(Protocol):
+    """A layer of the cache: a key set for a need, or one of PyJWT's errors."""
+
+    def key_set(self, need: Need) -> KeySet: ...

@@ -1,0 +1,74 @@
+"""Settings for the JWKS demo API.
+
+Everything that differs between a laptop and production comes from the
+environment; the defaults are the tutorial's local servers (``tutorial idp``).
+"""
+
+import os
+
+# --8<-- [start:identity-provider]
+JWKS_URL = os.environ.get("JWKS_URL", "http://127.0.0.1:8001/.well-known/jwks.json")
+JWT_ISSUER = os.environ.get("JWT_ISSUER", "http://127.0.0.1:8001")
+JWT_AUDIENCE = os.environ.get("JWT_AUDIENCE", "https://api.jwks-tutorial.test")
+# --8<-- [end:identity-provider]
+
+# --8<-- [start:redis-cache]
+# The docker compose service, password included; set REDIS_URL for any other server.
+REDIS_URL = os.environ.get(
+    "REDIS_URL", "redis://:this-is-your-admin-password@127.0.0.1:6379/0"
+)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Redis answers in a millisecond or not at all: after half a second it
+        # counts as down, and tokens are checked without it.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+# --8<-- [end:redis-cache]
+
+# --8<-- [start:jwks-cache]
+# How long Redis keeps the JWKS. A new key no longer waits for it (a token with
+# an unknown kid makes a refresh), but a key the provider withdraws stays
+# trusted until the cached set expires: minutes, not the article's day.
+JWKS_CACHE_SECONDS = int(os.environ.get("JWKS_CACHE_SECONDS", 5 * 60))
+# --8<-- [end:jwks-cache]
+
+# --8<-- [start:refresh-cooldown]
+# At most one refresh past the cache per this many seconds, for the whole fleet:
+# a flood of tokens with made-up kids cannot turn into a flood of downloads.
+JWKS_MIN_REFRESH_SECONDS = int(os.environ.get("JWKS_MIN_REFRESH_SECONDS", 30))
+# --8<-- [end:refresh-cooldown]
+
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "insecure-development-key-do-not-deploy"
+)
+DEBUG = os.environ.get("DJANGO_DEBUG", "false").lower() in {"1", "true", "yes"}
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+# The API keeps no users of its own: the identity provider vouches for them,
+# so there is no database and no django.contrib.auth.
+INSTALLED_APPS = ["rest_framework", "core"]
+DATABASES: dict = {}
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "jwks_demo.urls"
+WSGI_APPLICATION = "jwks_demo.wsgi.application"
+USE_TZ = True
+TIME_ZONE = "UTC"  # gunicorn logs in UTC: every log line agrees
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.authentication.JWKSAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Without django.contrib.auth there is no AnonymousUser to fall back on.
+    "UNAUTHENTICATED_USER": None,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+}

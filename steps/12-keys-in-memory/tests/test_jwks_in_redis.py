@@ -1,0 +1,30 @@
+"""What the cache leaves in Redis: the key set, in one key, while it may be used."""
+
+import json
+
+import pytest
+
+from tutorial.kit.redis import keys_holding
+
+
+# --8<-- [start:lesson-in-redis]
+@pytest.mark.lesson(step=3)
+def test_the_jwks_sits_in_redis_until_it_expires(
+    idp, mint_token, get_me, plain_redis, test_key_prefix, settings
+):
+    assert get_me(mint_token()).status_code == 200
+
+    # Found by what it holds: the provider's kid, in one key of this test run's.
+    kid = idp.current_key.kid.encode()
+    [key] = keys_holding(plain_redis, kid, match=f"{test_key_prefix}:*")
+    stored, _, tag = plain_redis.get(key).decode().rpartition(":")
+    jwks, *_ = json.loads(stored)  # JSON, then its integrity tag
+
+    assert jwks == idp.jwks()
+    assert tag
+    # Kept while it is fresh, then while it may serve stale.
+    kept_for = settings.JWKS_CACHE_SECONDS + settings.JWKS_STALE_SECONDS
+    assert 0 < plain_redis.ttl(key) <= kept_for
+
+
+# --8<-- [end:lesson-in-redis]

@@ -1,0 +1,55 @@
+"""Whatever Redis holds under the key set's name, a valid token gets 200.
+
+A fault that is not an outage: Redis answers, but with a value of another type
+under the key set's key (a hash, say). It may not pass for an outage, nor cost
+a worker that holds a usable key set its answer.
+"""
+
+import pytest
+import redis
+
+from tutorial.kit.redis import keys_holding
+
+OUTAGE_WARNING = "Redis is unreachable"
+
+
+def key_holding(client: redis.Redis, pattern: str, kid: str) -> bytes:
+    """The one key matching ``pattern`` whose value holds ``kid``: the key set's."""
+    [key] = keys_holding(client, kid.encode(), match=pattern)
+    return key
+
+
+def plant_a_hash(client: redis.Redis, key: bytes) -> None:
+    client.delete(key)
+    client.hset(key, "planted", "not a key set")
+
+
+@pytest.fixture
+def every_request_reads_redis(settings):
+    # From the two-tiers step on, a process answers from memory for a while.
+    settings.JWKS_IN_PROCESS_SECONDS = 0
+
+
+# --8<-- [start:lesson-hash]
+@pytest.mark.lesson(step=10)
+def test_a_hash_under_the_key_sets_key_is_no_outage(
+    idp,
+    mint_token,
+    get_me,
+    plain_redis,
+    test_key_prefix,
+    every_request_reads_redis,
+    caplog,
+):
+    token = mint_token()
+    assert get_me(token).status_code == 200
+    key = key_holding(plain_redis, f"{test_key_prefix}:*", idp.current_key.kid)
+    plant_a_hash(plain_redis, key)
+
+    assert get_me(token).status_code == 200
+    assert OUTAGE_WARNING not in caplog.text
+    assert plain_redis.type(key) == b"string"  # refused, and replaced
+    assert idp.downloads == 1  # by the set this worker held: no download
+
+
+# --8<-- [end:lesson-hash]

@@ -1,0 +1,70 @@
+"""Refresh ahead: near the end of its freshness, the next set, in the background."""
+
+import logging
+import random
+import threading
+import time
+
+from jwks_cache.counters import Counter, counts
+from jwks_cache.key_set import PROVIDER_ERRORS, KeySet, KeySource, Need
+
+logger = logging.getLogger("jwks")
+
+# The thread that refreshes ahead, by name, for a debugger.
+REFRESH_THREAD = "jwks-refresh-ahead"
+
+
+class RefreshAhead:
+    """Every request gets the set in hand; a thread of this process renews it.
+
+    Once the set has less freshness left than the window, a thread asks the
+    layers below for the next one: the download lock lets one worker of the
+    fleet download, and the others find its set in Redis. No request waits.
+    """
+
+    def __init__(self, source: KeySource, seconds: float, retry_seconds: float) -> None:
+        self.source = source
+        # Jitter: each process starts in the last 50 to 100 % of the window,
+        # so that the fleet's processes do not all try at once.
+        self.seconds = seconds * random.uniform(0.5, 1)
+        # After a try that brought nothing new: the cooldown, as for a request.
+        self.retry_seconds = retry_seconds
+        self.refreshing = threading.Lock()  # one refresh at a time, per process
+        self.next_try = 0.0  # by the monotonic clock
+
+    def key_set(self, need: Need) -> KeySet:
+        key_set = self.source.key_set(need)
+        if key_set.fresh_left <= self.window(key_set) and not need.due_within:
+            self.start_refresh(key_set)
+        return key_set
+
+    def window(self, key_set: KeySet) -> float:
+        # At most half the set's life: a set just downloaded is never due.
+        return min(self.seconds, key_set.fresh_for / 2)
+
+    def start_refresh(self, key_set: KeySet) -> None:
+        if time.monotonic() < self.next_try or not self.refreshing.acquire(False):
+            return
+        # Started on first use, in the process that serves: a thread started at
+        # import would stay in gunicorn's master when it forks (--preload).
+        thread = threading.Thread(
+            target=self.refresh, args=(key_set,), name=REFRESH_THREAD, daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had: the next request tries again
+            self.refreshing.release()
+
+    def refresh(self, key_set: KeySet) -> None:
+        renewed = False
+        try:
+            due = Need(in_hand=key_set, due_within=self.window(key_set))
+            renewed = self.source.key_set(due) is not key_set
+        except PROVIDER_ERRORS as error:
+            logger.warning("Refreshing the JWKS ahead failed (%s)", error)
+        finally:
+            if renewed:
+                counts.add(Counter.REFRESHED_AHEAD)
+            else:  # the provider failed, or another worker is downloading
+                self.next_try = time.monotonic() + self.retry_seconds
+            self.refreshing.release()

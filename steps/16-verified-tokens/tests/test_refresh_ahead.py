@@ -1,0 +1,138 @@
+"""Refresh ahead: one worker downloads the next set while every request is answered.
+
+The sets here are fresh for a few seconds, and due for a refresh in their last
+half (JWKS_REFRESH_AHEAD_SECONDS, at most half a set's life). The provider holds
+each download until the test releases it, so a request made meanwhile shows
+whether it waited: a request that waited would get a 503.
+"""
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tutorial.kit.idp import Fault, IdentityProvider
+from tutorial.kit.net import get_me_over_http
+from tutorial.kit.stack import provider_env, run_gunicorn
+
+STEP_DIR = Path(__file__).resolve().parents[1]
+# Generous: how long a started refresh may take to reach the provider on a busy
+# laptop. A step that never refreshes ahead fails after it; none passes sooner.
+REACH_SECONDS = 30
+
+
+def eventually(condition: Callable[[], bool], seconds: float = REACH_SECONDS) -> bool:
+    """Whether ``condition()`` holds within ``seconds``: another thread acts."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+@pytest.fixture
+def soon_due(settings):
+    # Fresh for 2 s, and due for a refresh in its last second.
+    settings.JWKS_CACHE_SECONDS = 2
+    settings.JWKS_REFRESH_AHEAD_SECONDS = 2
+    # A request that waited for the provider would get a 503 after this long.
+    settings.JWKS_FETCH_TIMEOUT = 5
+
+
+def counted(name: str) -> int:
+    """This process's count, as its log line says it: ``waited_for_download=1``."""
+    from jwks_cache.counters import counts
+
+    return int(str(counts).split(f"{name}=")[1].split()[0])
+
+
+def until_the_refresh_reaches_the_provider(idp, get_me, token: str) -> None:
+    """Requests until one finds the set due, and its refresh reaches the provider."""
+    deadline = time.monotonic() + REACH_SECONDS
+    while idp.downloads < 2:
+        assert time.monotonic() < deadline, "no refresh reached the provider"
+        assert get_me(token).status_code == 200
+        time.sleep(0.05)
+
+
+# --8<-- [start:lesson-refresh-ahead]
+@pytest.mark.lesson(step=15)
+def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
+    idp, mint_token, get_me, soon_due
+):
+    token = mint_token()
+    assert get_me(token).status_code == 200  # the first download: a cold start
+    waited_before = counted("waited_for_download")
+    refreshed_before = counted("refreshed_ahead")
+    idp.hold()  # from now on, each download waits for idp.release()
+
+    until_the_refresh_reaches_the_provider(idp, get_me, token)
+    answers = [get_me(token).status_code for _ in range(5)]  # the provider holds
+    idp.release()
+
+    assert answers == [200] * 5
+    assert eventually(lambda: counted("refreshed_ahead") == refreshed_before + 1)
+    assert idp.downloads == 2  # one refresh
+    assert counted("waited_for_download") == waited_before  # no request waited
+
+
+# --8<-- [end:lesson-refresh-ahead]
+
+
+def test_a_failed_refresh_leaves_the_set_in_use(idp, mint_token, get_me, soon_due):
+    token = mint_token()
+    assert get_me(token).status_code == 200
+    idp.fault = Fault.SERVER_ERROR
+
+    until_the_refresh_reaches_the_provider(idp, get_me, token)
+    assert get_me(token).status_code == 200  # the set in use, stale or not
+    assert idp.downloads == 2  # the next try waits for the cooldown
+
+
+@pytest.mark.parametrize(
+    ("worker_options", "threads"),
+    [(("--preload",), 1), ((), 4), (("--worker-class", "gevent"), 1)],
+    ids=["sync workers forked after import", "gthread", "gevent"],
+)
+def test_a_fleet_refreshes_once_while_every_request_is_answered(
+    mint_token, private_redis_url, worker_options, threads
+):
+    idp = IdentityProvider()
+    env = {
+        "REDIS_URL": private_redis_url,
+        "JWKS_CACHE_SECONDS": "4",
+        "JWKS_REFRESH_AHEAD_SECONDS": "4",
+    }
+    with (
+        idp,
+        run_gunicorn(
+            STEP_DIR,
+            env={**provider_env(idp), **env},
+            workers=3,
+            threads=threads,
+            extra_args=worker_options,
+        ) as server,
+    ):
+        token = idp.mint_token()
+        assert get_me_over_http(server.port, token) == 200  # the cold start
+        idp.hold()
+        statuses: list[int] = []
+        deadline = time.monotonic() + REACH_SECONDS
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            # Until the set is due, and a refresh reaches the provider, which holds it.
+            while idp.downloads < 2:
+                assert time.monotonic() < deadline, "no refresh reached the provider"
+                statuses += pool.map(
+                    lambda _: get_me_over_http(server.port, token), range(12)
+                )
+            statuses += pool.map(
+                lambda _: get_me_over_http(server.port, token), range(30)
+            )
+        assert set(statuses) == {200}  # every one answered while the provider held
+        idp.release()
+        assert get_me_over_http(server.port, token) == 200
+
+    assert idp.downloads == 2  # the cold start, and one refresh for the fleet
