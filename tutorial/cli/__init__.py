@@ -15,6 +15,7 @@
     tutorial idp-admin heal           or behave again
     tutorial redis                    a real Redis on port 6379, the compose password
     tutorial demo | bench | scenarios the measurements, side by side
+    tutorial mutants [STEP]           break each step's idea: its lessons must notice
     tutorial branches                 a git branch per step
 
 Each command's module builds its own options; this one puts them together. Wrong
@@ -34,6 +35,7 @@ from tutorial.arguments import (
     add_command,
 )
 from tutorial.cli.bench import add_bench_options, run_bench_command
+from tutorial.cli.mutants import add_mutants_options, run_mutants_command
 from tutorial.cli.scenarios import (
     add_scenarios_options,
     run_scenarios_command,
@@ -150,6 +152,18 @@ def parser() -> Parser:
         "written to docs/scenarios.json and docs/what-each-step-survives.md.",
     )
     add_scenarios_options(scenarios)
+
+    mutants = add_command(
+        commands,
+        "mutants",
+        run_mutants_command,
+        help="break each step's idea, and check that its lesson tests notice",
+        description="For each mutant of a step (tutorial/course/mutants/), in a "
+        "scratch workspace with the step's solution: apply it, check that a valid "
+        "token is still accepted, then run the step's lesson tests, as tutorial "
+        "check does; one must fail. Exit 1 when a mutant survives, or is invalid.",
+    )
+    add_mutants_options(mutants)
 
     add_redis_command(commands)
     return root

@@ -108,7 +108,9 @@ def step_diff(before: Step, after: Step, leave_out: Collection[str] = ()) -> str
 RENAME_SIMILARITY = 0.5
 
 
-def renames(before: Step, after: Step, leave_out: Collection[str] = ()) -> dict[str, str]:
+def renames(
+    before: Step, after: Step, leave_out: Collection[str] = ()
+) -> dict[str, str]:
     """Files that moved between two steps: new relative path -> old one."""
     old_files = {p.as_posix() for p in lesson_files(before)} - set(leave_out)
     new_files = {p.as_posix() for p in lesson_files(after)} - set(leave_out)
@@ -118,7 +120,9 @@ def renames(before: Step, after: Step, leave_out: Collection[str] = ()) -> dict[
         old_lines = [line for line in _lines(before.path / old) if line.strip()]
         for new in added:
             new_lines = [line for line in _lines(after.path / new) if line.strip()]
-            matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+            matcher = difflib.SequenceMatcher(
+                None, old_lines, new_lines, autojunk=False
+            )
             kept = sum(block.size for block in matcher.get_matching_blocks())
             if old_lines and kept / len(old_lines) >= RENAME_SIMILARITY:
                 pairs.append((kept / len(old_lines), new, old))

@@ -44,6 +44,19 @@ def test_within_the_cooldown_unknown_kids_cost_no_download(idp, mint_token, get_
     assert idp.downloads == 2  # the cooldown: that refresh found what there is
 
 
+@pytest.mark.lesson(step=6)
+def test_pyjwts_own_get_signing_key_finds_a_rotated_key(idp):
+    from core.jwks import CachingJWKClient
+
+    client = CachingJWKClient(idp.jwks_url)
+    client.get_signing_keys()  # the set, cached
+    new_key = idp.rotate()
+
+    # PyJWT asks get_jwk_set(refresh=True) for a kid its set lacks.
+    assert client.get_signing_key(new_key.kid).key_id == new_key.kid
+    assert idp.downloads == 2
+
+
 # --8<-- [end:lesson-unknown-kid]
 
 

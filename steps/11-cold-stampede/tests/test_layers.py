@@ -5,12 +5,16 @@ about a key set travels with the set: its keys, parsed once, and when it was
 downloaded, which a set read back from Redis still knows.
 """
 
+import json
+import time
+
 import pytest
 from jwt import PyJWKClientError, PyJWKSetError
 
 from core.jwks import CachingJWKClient
 from jwks_cache.key_set import ANY_SET
 from tutorial.kit.idp import SigningKey
+from tutorial.kit.redis import keys_holding
 
 
 # --8<-- [start:lesson-layers]
@@ -36,6 +40,25 @@ def test_another_worker_reads_the_set_and_when_it_was_downloaded(idp):
     assert idp.downloads == 1  # from Redis
     assert key_set.downloaded_at == first.downloaded_at  # it travelled with the set
     assert key_set.signing_keys[idp.current_key.kid].key_id == idp.current_key.kid
+
+
+@pytest.mark.lesson(step=5)
+def test_requests_get_their_keys_from_the_stack(
+    idp, mint_token, get_me, plain_redis, test_key_prefix
+):
+    token = mint_token()
+
+    statuses = [get_me(token).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 200]
+    assert idp.downloads == 1
+    # What Redis holds is what the shared tier writes: the set, and when.
+    kid = idp.current_key.kid.encode()
+    [key] = keys_holding(plain_redis, kid, match=f"{test_key_prefix}:*")
+    stored, _, _ = plain_redis.get(key).decode().rpartition(":")  # JSON:tag
+    jwks, downloaded_at, *_ = json.loads(stored)
+    assert jwks == idp.jwks()
+    assert abs(time.time() - downloaded_at) < 3600
 
 
 # --8<-- [end:lesson-layers]

@@ -45,10 +45,13 @@ def test_valid_tokens_keep_getting_200_when_redis_dies(idp, mint_token):
         with run_gunicorn(STEP_DIR, env=env, workers=WORKERS) as server:
             assert requests_in_parallel(server.port, token) == [200] * REQUESTS
             redis_server.close()  # Redis stops: from now on, connections are refused
+            downloads_before = idp.downloads
 
             statuses = requests_in_parallel(server.port, token)
 
     assert statuses == [200] * REQUESTS
+    # Each worker checks tokens with its copy of the set: no download per request.
+    assert idp.downloads - downloads_before <= WORKERS
     # One warning per worker when the outage starts, not one per request.
     assert 1 <= server.log_text().count(OUTAGE_WARNING) <= WORKERS
 

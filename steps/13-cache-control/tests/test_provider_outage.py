@@ -110,6 +110,20 @@ def test_a_bad_answer_never_replaces_a_good_set(
     assert get_me(mint_token()).status_code == 200
 
 
+@pytest.mark.lesson(step=8)
+def test_a_cold_worker_gets_the_stale_set_from_redis(idp, settings):
+    from core.jwks import CachingJWKClient
+
+    settings.JWKS_CACHE_SECONDS = 1
+    CachingJWKClient(idp.jwks_url).get_signing_keys()  # a worker fills Redis
+    idp.fault = Fault.SERVER_ERROR
+    time.sleep(1.2)  # the set is stale from now on
+    cold_worker = CachingJWKClient(idp.jwks_url)  # a worker started since
+
+    # The provider fails, and this worker has nothing in memory: Redis has it.
+    assert cold_worker.find_signing_key(idp.current_key.kid) is not None
+
+
 # --8<-- [end:lesson-bad-answer]
 
 
@@ -138,6 +152,7 @@ def test_a_provider_that_never_answers_is_given_up_on(
 # --8<-- [end:lesson-timeout]
 
 
+@pytest.mark.lesson(step=8)
 def test_redis_restarted_empty_while_the_provider_fails_is_no_503(
     idp, mint_token, get_me, redis_url, test_key_prefix
 ):

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import redis
 
 from tutorial.kit.idp import Fault
 from tutorial.kit.net import get_me_over_http
+from tutorial.kit.redis import throwaway_redis_server
 from tutorial.kit.stack import RunningServer, provider_env, run_gunicorn
 
 STEP_DIR = Path(__file__).resolve().parents[1]
@@ -143,6 +145,41 @@ def test_while_the_provider_fails_a_stale_set_answers_from_memory(
     assert statuses == [200] * REQUESTS
     # Served from memory: not a Redis call per request, as a warm request.
     assert sum(redis_commands().values()) - commands_before < REQUESTS
+
+
+@pytest.mark.lesson(step=12)
+def test_memory_never_keeps_a_set_past_its_freshness(idp, mint_token, get_me, settings):
+    settings.JWKS_IN_PROCESS_SECONDS = 3600  # memory may answer for an hour...
+    settings.JWKS_CACHE_SECONDS = 1  # ...a set fresh for a second
+    withdrawn = idp.current_key
+    old_token = mint_token()
+    assert get_me(old_token).status_code == 200
+    idp.rotate()
+    idp.retire(withdrawn.kid)  # the provider stops vouching for the old key
+    time.sleep(1.2)  # the set is stale: the fleet would download it again
+
+    # Refused at once, or once the download under way has landed: not 30 s later.
+    deadline = time.monotonic() + 10
+    while get_me(old_token).status_code == 200:
+        assert time.monotonic() < deadline, "memory kept the set past its freshness"
+        time.sleep(0.05)
+
+
+@pytest.mark.lesson(step=12)
+def test_while_redis_is_down_the_set_in_memory_is_handed_down(
+    idp, mint_token, get_me, settings
+):
+    settings.JWKS_IN_PROCESS_SECONDS = 0  # memory never answers alone
+    with ExitStack() as redis_server:
+        settings.JWKS_REDIS_URL = redis_server.enter_context(throwaway_redis_server())
+        token = mint_token()
+        assert get_me(token).status_code == 200
+    # Redis has stopped: the shared tier finds nothing, and memory's set serves.
+
+    statuses = [get_me(token).status_code for _ in range(5)]
+
+    assert statuses == [200] * 5
+    assert idp.downloads == 1
 
 
 # --8<-- [end:lesson-stale-from-memory]

@@ -6,11 +6,13 @@ lock in Redis (SET NX EX) lets one worker download while the others wait for
 its result; a lock whose worker died expires by itself.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from tutorial.kit.idp import Fault
 from tutorial.kit.net import get_me_over_http
 from tutorial.kit.stack import ANSWERING_WORKER, provider_env, run_gunicorn
 
@@ -48,6 +50,24 @@ def test_a_cold_fleet_downloads_the_jwks_once(idp, mint_token, private_redis_url
 # --8<-- [end:lesson-stampede]
 
 
+@pytest.mark.lesson(step=11)
+def test_a_failed_download_frees_the_lock_at_once(idp, mint_token, get_me, settings):
+    settings.JWKS_FETCH_TIMEOUT = 30  # a lock of a minute, were it left to expire
+    token = mint_token()
+    idp.fault = Fault.SERVER_ERROR
+    assert get_me(token).status_code == 503  # a cold start, and the provider fails
+    idp.fault = Fault.NONE
+    answers: list = []
+    request = threading.Thread(target=lambda: answers.append(get_me(token)))
+
+    request.start()
+    request.join(timeout=20)  # far less than the lock's minute
+
+    assert answers, "the next request waited for the failed download's lock"
+    assert answers[0].status_code == 200
+
+
+@pytest.mark.lesson(step=11)
 def test_a_lock_whose_worker_died_expires(idp, mint_token, get_me, settings):
     from jwks_cache.download_lock import DownloadLock
     from jwks_cache.redis_store import RedisStore

@@ -135,6 +135,7 @@ def freshness_of(cache_control: str | None, age: str | None = None) -> float:
     return freshness.of(cache_control, age)
 
 
+@pytest.mark.lesson(step=13)
 def test_a_max_age_counts_from_when_the_answer_was_made():
     # A cache on the way (a CDN) kept the answer for 100 s already: Age says so.
     assert freshness_of("max-age=600", age="100") == 500

@@ -49,10 +49,11 @@ def assemble(client: PyJWKClient) -> KeySource:
     stale_seconds = settings.JWKS_STALE_SECONDS
     source = KeysInMemory(source, settings.JWKS_IN_PROCESS_SECONDS, stale_seconds)
     # Near the end of its freshness, the next set, in the background.
-    ahead = settings.JWKS_REFRESH_AHEAD_SECONDS
-    source = RefreshAhead(
-        source, ahead, retry_seconds=settings.JWKS_MIN_REFRESH_SECONDS
+    ahead, retry = (
+        settings.JWKS_REFRESH_AHEAD_SECONDS,
+        settings.JWKS_MIN_REFRESH_SECONDS,
     )
+    source = RefreshAhead(source, ahead, retry, stale_seconds)
     return source
 
 

@@ -64,8 +64,9 @@ def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
     idp, mint_token, get_me, soon_due
 ):
     token = mint_token()
-    assert get_me(token).status_code == 200  # the first download: a cold start
     waited_before = counted("waited_for_download")
+    assert get_me(token).status_code == 200  # the first download: a cold start
+    assert counted("waited_for_download") == waited_before + 1  # it had to wait
     refreshed_before = counted("refreshed_ahead")
     idp.hold()  # from now on, each download waits for idp.release()
 
@@ -76,7 +77,7 @@ def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
     assert answers == [200] * 5
     assert eventually(lambda: counted("refreshed_ahead") == refreshed_before + 1)
     assert idp.downloads == 2  # one refresh
-    assert counted("waited_for_download") == waited_before  # no request waited
+    assert counted("waited_for_download") == waited_before + 1  # none waited since
 
 
 # --8<-- [end:lesson-refresh-ahead]

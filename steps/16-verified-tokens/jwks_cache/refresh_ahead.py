@@ -19,11 +19,21 @@ class RefreshAhead:
 
     Once the set has less freshness left than the window, a thread asks the
     layers below for the next one: the download lock lets one worker of the
-    fleet download, and the others find its set in Redis. No request waits.
+    fleet download, and the others find its set in Redis. A set that went stale
+    first (no request came in the window, or the provider is slow) answers, up
+    to the stale cap, while the thread renews it: no request waits for it.
     """
 
-    def __init__(self, source: KeySource, seconds: float, retry_seconds: float) -> None:
+    def __init__(
+        self,
+        source: KeySource,
+        seconds: float,
+        retry_seconds: float,
+        stale_seconds: float,
+    ) -> None:
         self.source = source
+        self.stale_seconds = stale_seconds
+        self.latest: KeySet | None = None  # the set requests got last
         # Jitter: each process starts in the last 50 to 100 % of the window,
         # so that the fleet's processes do not all try at once.
         self.seconds = seconds * random.uniform(0.5, 1)
@@ -33,9 +43,15 @@ class RefreshAhead:
         self.next_try = 0.0  # by the monotonic clock
 
     def key_set(self, need: Need) -> KeySet:
-        key_set = self.source.key_set(need)
-        if key_set.fresh_left <= self.window(key_set) and not need.due_within:
-            self.start_refresh(key_set)
+        latest = self.latest
+        if latest is not None and not need.refresh:
+            fresh_left = latest.fresh_left
+            if fresh_left <= self.window(latest):  # due
+                self.start_refresh(latest)
+                renewing = self.refreshing.locked()
+                if renewing and fresh_left <= 0 < fresh_left + self.stale_seconds:
+                    return latest  # stale, while this process's thread renews it
+        self.latest = key_set = self.source.key_set(need)
         return key_set
 
     def window(self, key_set: KeySet) -> float:
@@ -59,7 +75,10 @@ class RefreshAhead:
         renewed = False
         try:
             due = Need(in_hand=key_set, due_within=self.window(key_set))
-            renewed = self.source.key_set(due) is not key_set
+            new = self.source.key_set(due)
+            renewed = new.downloaded_at > key_set.downloaded_at
+            if renewed:
+                self.latest = new
         except PROVIDER_ERRORS as error:
             logger.warning("Refreshing the JWKS ahead failed (%s)", error)
         finally:

@@ -105,6 +105,7 @@ def test_a_token_that_fails_is_not_remembered(mint_token, get_me):
     assert counted("signature_checks") == before + 2  # checked in full each time
 
 
+@pytest.mark.lesson(step=16)
 def test_the_first_remembered_goes_first(mint_token, get_me, settings):
     settings.JWT_VERIFIED_TOKENS = 5
     tokens = [mint_token(sub=f"user-{number}") for number in range(20)]

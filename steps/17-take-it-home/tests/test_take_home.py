@@ -128,9 +128,7 @@ def test_the_algorithms_a_token_may_use_are_a_setting(
     assert "RS384" in refused.json()["detail"]
 
 
-# --8<-- [end:lesson-take-home]
-
-
+@pytest.mark.lesson(step=17)
 @pytest.mark.parametrize(
     "algorithms", [["HS256"], ["none"], [], "RS256", ["RS256", "XYZ"]], ids=str
 )
@@ -148,3 +146,6 @@ JWT_ALGORITHMS = {algorithms!r}
 
     assert check.returncode == 1
     assert "JWT_ALGORITHMS" in check.stderr, check.stderr
+
+
+# --8<-- [end:lesson-take-home]

@@ -5,6 +5,10 @@ under the key set's key (a hash, say). It may not pass for an outage, nor cost
 a worker that holds a usable key set its answer.
 """
 
+import socket
+import threading
+from collections.abc import Iterator
+
 import pytest
 import redis
 
@@ -22,6 +26,15 @@ def key_holding(client: redis.Redis, pattern: str, kid: str) -> bytes:
 def plant_a_hash(client: redis.Redis, key: bytes) -> None:
     client.delete(key)
     client.hset(key, "planted", "not a key set")
+
+
+@pytest.fixture
+def hanging_redis_url() -> Iterator[str]:
+    """A port that accepts connections and never answers: a Redis that hangs."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)  # the kernel accepts; nobody ever reads or answers
+        yield f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 @pytest.fixture
@@ -53,3 +66,21 @@ def test_a_hash_under_the_key_sets_key_is_no_outage(
 
 
 # --8<-- [end:lesson-hash]
+
+
+@pytest.mark.lesson(step=10)
+def test_the_plain_client_gives_redis_half_a_second(
+    idp, mint_token, get_me, settings, hanging_redis_url
+):
+    settings.JWKS_REDIS_URL = hanging_redis_url  # accepts, and never answers
+    token = mint_token()
+    answers: list = []
+    requests = threading.Thread(
+        target=lambda: answers.extend(get_me(token) for _ in range(3))
+    )
+
+    requests.start()
+    requests.join(timeout=10)  # far more than half a second, far less than ever
+
+    assert len(answers) == 3, "a request was still waiting for Redis after 10 s"
+    assert [answer.status_code for answer in answers] == [200, 200, 200]

@@ -6,32 +6,35 @@ or hostile headers, plant a pickle. ``SCENARIOS`` lists them, in the matrix's or
 
 from __future__ import annotations
 
-import operator
-import pickle
 import secrets
-import tempfile
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
-from pathlib import Path
-from typing import Any
 
-import redis
-
-from tutorial.kit.idp import Fault, IdentityProvider, SigningKey
-from tutorial.kit.net import Authorization
-from tutorial.kit.redis import keys_holding
 from tutorial.measure.scenarios.cells import (
     Cell,
     Result,
     Scenario,
     all_are,
-    cold_workers,
     downloads,
     downloads_during,
-    flush,
     statuses,
     warm_up,
+)
+from tutorial.measure.scenarios.hostile import (
+    BAD_JWKS_ENV,
+    bad_jwks,
+    bad_tokens,
+    planted_pickle,
+)
+from tutorial.measure.scenarios.provider_outages import (
+    EXPIRY_FETCH_TIMEOUT_SECONDS,
+    EXPIRY_FRESH_SECONDS,
+    FRESH_SECONDS,
+    OUTAGE_FRESH_SECONDS,
+    STALE_SECONDS,
+    expiry_while_held,
+    new_kid_outage,
+    outage_cost,
+    provider_down_cold,
+    provider_down_warm,
 )
 from tutorial.measure.scenarios.token_lifetimes import (
     IN_PROCESS_SECONDS,
@@ -86,66 +89,6 @@ def redis_restart(cell: Cell) -> Result:
     return Result(outcome, all_are(while_down + after, 200))
 
 
-# The provider-down scenarios: a set is fresh for 3 s, then may be served stale
-# for 5 s more. Each phase is probed well inside its window, on a slow machine too.
-FRESH_SECONDS, STALE_SECONDS = 3, 5
-
-
-PROBE_AT = {"fresh": 0.0, "stale": 4.5, "past the cap": 10.5}
-
-
-def provider_down_warm(cell: Cell) -> Result:
-    warm_up(cell)
-    warmed_at = time.monotonic()
-    cell.idp.stop()
-    phases = {}
-    for phase, seconds in PROBE_AT.items():
-        time.sleep(max(0.0, warmed_at + seconds - time.monotonic()))
-        phases[phase] = cell.get_many([cell.valid()] * 5, concurrency=2)
-    outcome = "; ".join(f"{phase}: {statuses(a)}" for phase, a in phases.items())
-    survived = all_are(phases["fresh"] + phases["stale"], 200) and all(
-        answer.status == 503 and answer.retry_after for answer in phases["past the cap"]
-    )
-    return Result(outcome, survived)
-
-
-def provider_down_cold(cell: Cell) -> Result:
-    cell.idp.stop()
-    answers = cell.get_many([cell.valid()] * 10, concurrency=2)
-    with_retry_after = [answer for answer in answers if answer.retry_after]
-    outcome = statuses(answers)
-    if with_retry_after:
-        outcome += " with Retry-After" if with_retry_after == answers else " (some)"
-    survived = all(answer.status == 503 and answer.retry_after for answer in answers)
-    return Result(outcome, survived)
-
-
-# The expiry scenario: a set fresh for 4 s; one request while it is fresh, ten
-# once it has expired, while the provider holds every download. An answer within
-# the wait did not wait for the provider; the wait is long, for a slow machine.
-EXPIRY_FRESH_SECONDS, EXPIRY_REQUESTS, HELD_WAIT_SECONDS = 4, 10, 3.0
-EXPIRY_PROBES = {"fresh": 1.0, "expired": 6.0}
-EXPIRY_FETCH_TIMEOUT_SECONDS = 30
-
-
-def expiry_while_held(cell: Cell) -> Result:
-    warm_up(cell)
-    warmed_at = time.monotonic()
-    cell.idp.hold()
-    sent = []
-    with ThreadPoolExecutor(max_workers=EXPIRY_REQUESTS) as pool:
-        for phase, seconds in EXPIRY_PROBES.items():
-            time.sleep(max(0.0, warmed_at + seconds - time.monotonic()))
-            count = 1 if phase == "fresh" else EXPIRY_REQUESTS
-            sent += [pool.submit(cell.get, cell.valid()) for _ in range(count)]
-        done, _ = wait(sent, timeout=HELD_WAIT_SECONDS)
-        answered = sum(1 for future in done if future.result().status == 200)
-        cell.idp.release()
-        answers = [future.result() for future in sent]
-    outcome = f"{answered} of {len(sent)} answered while the provider held"
-    return Result(outcome, answered == len(sent) and all_are(answers, 200))
-
-
 STAMPEDE_REQUESTS, STAMPEDE_WORKERS = 50, 4
 
 
@@ -167,131 +110,6 @@ def cold_stampede(cell: Cell) -> Result:
     else:
         said = downloads(count)
     return Result(f"{statuses(answers)}, {said}", all_are(answers, 200) and count == 1)
-
-
-def bad_tokens(cell: Cell) -> Result:
-    warm_up(cell)
-    headers = list(hostile_headers(cell.idp).values())
-    answers, count = downloads_during(cell, lambda: [cell.get(h) for h in headers])
-    outcome = f"{statuses(answers)}, {downloads(count)}"
-    return Result(outcome, all_are(answers, 401) and count <= 1)
-
-
-def hostile_headers(idp: IdentityProvider) -> dict[str, Authorization]:
-    """The contract's bad tokens, and the headers an attacker would try next."""
-    mint = idp.mint_token
-    stranger = SigningKey.generate(kid=idp.current_key.kid)
-    odd_kid = ("\"'\n\\<>{}\u2028" * 1024)[: 10 * 1024]
-    return {
-        "no header": None,
-        "Bearer and no token": "Bearer",
-        "not a JWT": "Bearer not-a-jwt",
-        "expired": f"Bearer {mint(expires_in=-60)}",
-        "signed by a stranger's key": f"Bearer {mint(key=stranger)}",
-        "wrong audience": f"Bearer {mint(aud='https://someone-else.test')}",
-        "wrong issuer": f"Bearer {mint(iss='https://evil.test')}",
-        "unknown kid": f"Bearer {mint(kid='no-such-key')}",
-        "alg none": f"Bearer {mint(algorithm='none')}",
-        "HS256 with the public key": f"Bearer {mint(algorithm='HS256')}",
-        "64 KiB token": f"Bearer {oversized_token(mint(), 64 * 1024)}",
-        "10 KiB kid of odd characters": f"Bearer {mint(kid=odd_kid)}",
-        "non-ASCII bytes": b"Bearer " + "clé-€".encode(),
-    }
-
-
-def oversized_token(token: str, size: int) -> str:
-    """``token``'s header, a ``size``-long junk payload, its signature."""
-    header, _, signature = token.split(".")
-    return f"{header}.{'A' * size}.{signature}"
-
-
-BAD_JWKS_FAULTS = (
-    Fault.SERVER_ERROR,
-    Fault.GARBAGE,
-    Fault.EMPTY_OBJECT,
-    Fault.KEYS_WITHOUT_KID,
-    Fault.HUGE,
-)
-
-
-FAULT_NAMES = {
-    Fault.SERVER_ERROR: "HTTP 500",
-    Fault.GARBAGE: "HTML",
-    Fault.EMPTY_OBJECT: "{}",
-    Fault.KEYS_WITHOUT_KID: "no kid",
-    Fault.HUGE: "10 MB",
-}
-
-
-# Each broken answer meets a process with nothing parsed in memory.
-BAD_JWKS_ENV = {"JWKS_IN_PROCESS_SECONDS": "0"}
-
-
-def bad_jwks(cell: Cell) -> Result:
-    during: dict[Fault, str] = {}
-    kept: list[str] = []
-    errors = 0
-    for fault in BAD_JWKS_FAULTS:
-        # Cold: nothing in Redis and nothing in any worker's memory, so the broken
-        # answer comes first. A copy kept from the fault before would rightly serve.
-        flush(cell.redis.url)
-        with cold_workers(cell, BAD_JWKS_ENV) as cold:
-            cold.idp.fault = fault
-            answers = cold.get_many([cold.valid()] * 3, concurrency=3)
-            during[fault] = statuses(answers)
-            errors += sum(1 for answer in answers if answer.status in (None, 500))
-            cold.idp.fault = Fault.NONE
-            if cold.get(cold.valid()).status != 200:
-                kept.append(FAULT_NAMES[fault])  # the broken answer outlived the fault
-    if len(set(during.values())) == 1:
-        answered = f"{next(iter(during.values()))} to each"
-    else:
-        answered = ", ".join(f"{FAULT_NAMES[f]}: {s}" for f, s in during.items())
-    outcome = f"{answered}; kept: {', '.join(kept) or 'none'}"
-    return Result(outcome, errors == 0 and not kept)
-
-
-def planted_pickle(cell: Cell) -> Result:
-    warm_up(cell)
-    client = redis.Redis.from_url(cell.redis.url)
-    try:
-        jwks_keys = keys_holding(client, cell.idp.current_key.kid.encode())
-        if not jwks_keys:
-            return Result("nothing cached in Redis", True)
-        with tempfile.TemporaryDirectory(prefix="planted-") as folder:
-            marker = Path(folder) / "the planted code ran"
-            for key in jwks_keys:
-                client.set(key, pickle_that_runs_code(marker, client.get(key)))
-            answer = cell.get(cell.valid())
-            ran = marker.exists()
-    finally:
-        client.close()
-    said = "the planted code ran" if ran else "no code ran"
-    return Result(
-        f"{said}; valid token: {answer.status}", not ran and answer.status == 200
-    )
-
-
-class _Call:
-    """Pickles as a call: unpickling it calls ``function(*args)``."""
-
-    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
-        self.function, self.args = function, args
-
-    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-        return self.function, self.args
-
-
-def pickle_that_runs_code(marker: Path, original: bytes | None) -> bytes:
-    """A pickle that creates ``marker`` as it loads, then loads as ``original`` did.
-
-    What an attacker with write access to Redis could plant: the step carries on
-    as if nothing happened, and only the file says that code of theirs ran. A
-    harmless file here; a shell command in real life.
-    """
-    touch = _Call(Path.touch, marker)
-    original_value = _Call(pickle.loads, original)
-    return pickle.dumps(_Call(operator.itemgetter(1), (touch, original_value)))
 
 
 SCENARIOS = {
@@ -348,6 +166,22 @@ SCENARIOS = {
                 "JWKS_CACHE_SECONDS": str(FRESH_SECONDS),
                 "JWKS_STALE_SECONDS": str(STALE_SECONDS),
             },
+        ),
+        Scenario(
+            "new-kid-outage",
+            "A new kid while the provider fails",
+            "Three tokens naming a kid the set lacks, once the provider fails: each"
+            " may be signed with a key just published, so each deserves a 503 with"
+            " Retry-After, never a 401 that blames the token.",
+            new_kid_outage,
+        ),
+        Scenario(
+            "outage-cost",
+            "The provider down, the set stale",
+            f"A set fresh for {OUTAGE_FRESH_SECONDS} s, then served stale while the"
+            " provider fails: what reaches Redis for each request meanwhile?",
+            outage_cost,
+            env={"JWKS_CACHE_SECONDS": str(OUTAGE_FRESH_SECONDS)},
         ),
         Scenario(
             "provider-down-cold",
