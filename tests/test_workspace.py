@@ -281,17 +281,26 @@ def test_a_workspace_from_before_the_recut_says_so_in_one_line(tmp_path: Path):
         assert "start 6 --force" in result.stderr
 
 
-def test_a_workspace_whose_lesson_moved_names_its_new_number(tmp_path: Path):
-    # Step 13 was "refresh ahead" until it was cut in two: that lesson is 14 now.
+@pytest.mark.parametrize(
+    ("started", "now"),
+    [
+        ("14-refresh-ahead", "15-refresh-ahead"),  # the same name, a new number
+        ("09-one-client-two-tiers", "12-keys-in-memory"),  # renamed too
+    ],
+)
+def test_a_workspace_whose_lesson_moved_names_its_new_number(
+    tmp_path: Path, started: str, now: str
+):
     workspace = tmp_path / "workspace"
-    tutorial("start", "13", workspace=workspace)
+    number = int(started[:2])
+    tutorial("start", str(number), workspace=workspace)
     state_file = workspace / STATE_FILE
     state = json.loads(state_file.read_text(encoding="utf-8"))
-    state["name"] = "13-refresh-ahead"
+    state["name"] = started
     state_file.write_text(json.dumps(state), encoding="utf-8")
 
     result = tutorial("check", workspace=workspace)
 
     assert_one_line_error(result)
-    assert "13-refresh-ahead, is 14-refresh-ahead now" in result.stderr
-    assert "start 14 --force" in result.stderr
+    assert f"{started}, is {now} now" in result.stderr
+    assert f"start {int(now[:2])} --force" in result.stderr

@@ -192,6 +192,21 @@ def _lines(path: Path) -> list[str]:
     )
 
 
+# A lesson test: its marker names the step that teaches it, above its decorators.
+LESSON_TEST = re.compile(
+    r"@pytest\.mark\.lesson\(step=(?P<step>\d+)\)\n(?:(?!def ).*\n)*?def (?P<test>\w+)"
+)
+
+
+def lesson_markers(step: Step) -> dict[str, int]:
+    """Each lesson test in a step's tests, by name, with the step its marker names."""
+    markers = {}
+    for path in sorted((step.path / "tests").rglob("test_*.py")):
+        for match in LESSON_TEST.finditer(path.read_text(encoding="utf-8")):
+            markers[match["test"]] = int(match["step"])
+    return markers
+
+
 # What a step's README says, read by exercise mode and the step branches. The
 # README starts with "# <title>" and its first paragraph; it ends with "## Hints".
 

@@ -39,9 +39,19 @@ STATE_FILE = ".tutorial-state.json"
 COMMAND = "uv run tutorial"
 
 
-# The steps whose numbers changed when the course was recut (CHANGELOG.md): a
-# workspace started before then, on one of these, holds another lesson.
-RENUMBERED_STEPS = {6, 7, 8}
+# The steps whose lessons changed when the course was recut (CHANGELOG.md): a
+# workspace started before its state named its step, on one of these, holds
+# another lesson.
+RENUMBERED_STEPS = set(range(5, 16))
+
+# Lessons the recuts renamed: what a workspace's step was called, and what
+# teaches it now. Lessons that kept their name are found by it.
+LESSONS_RENAMED = {
+    "outages-and-stampedes": "redis-outages",
+    "one-client-two-tiers": "keys-in-memory",
+    "production-hardening": "no-pickle",
+    "the-locks-owner": "cold-stampede",
+}
 
 
 class WorkspaceError(Exception):
@@ -208,6 +218,7 @@ def same_lesson_now(name: str | None) -> Step | None:
     if name is None:
         return None
     lesson = name.partition("-")[2]
+    lesson = LESSONS_RENAMED.get(lesson, lesson)
     return next(
         (s for s in discover_steps() if s.name.partition("-")[2] == lesson), None
     )

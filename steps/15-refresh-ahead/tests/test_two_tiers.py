@@ -185,9 +185,12 @@ def test_while_redis_is_down_the_set_in_memory_is_handed_down(
 # --8<-- [end:lesson-stale-from-memory]
 
 
-def test_a_key_another_worker_fetched_is_found_in_redis(idp, mint_token, get_me):
+def test_a_key_memory_lacks_is_looked_for_in_redis_before_the_provider(
+    idp, mint_token, get_me, settings
+):
     from core.jwks import CachingJWKClient
 
+    settings.JWKS_MIN_REFRESH_SECONDS = 0  # no cooldown: only Redis saves a download
     assert get_me(mint_token()).status_code == 200  # this process keeps the set
     idp.rotate()
     another_worker = CachingJWKClient(idp.jwks_url)
@@ -198,4 +201,4 @@ def test_a_key_another_worker_fetched_is_found_in_redis(idp, mint_token, get_me)
 
     assert response.status_code == 200, response.content
     assert response.json()["sub"] == "after-the-rotation"
-    assert idp.downloads == 2  # found in Redis: the provider was not asked
+    assert idp.downloads == 2, "found in Redis: the provider should not be asked"
