@@ -27,7 +27,10 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+
+import yaml
 
 from tutorial.course.steps import REPOSITORY
 
@@ -145,26 +148,32 @@ def expectation_problems(expected: str, output: str) -> list[str]:
     return missing
 
 
+ENGINES = ("mkdocs", "zensical")
+
+
 def build_site(
-    site_dir: Path, root: Path = REPOSITORY
+    site_dir: Path, root: Path = REPOSITORY, engine: str = "mkdocs"
 ) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` of the repository at ``root`` into ``site_dir``."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            "--strict",
-            "--site-dir",
-            str(site_dir),
-        ],
+    """The site of the repository at ``root``, built strictly into ``site_dir``.
+
+    MkDocs takes ``--site-dir``; Zensical builds into ``root/site``, which is then
+    moved, so build it from a copy (``copy_of_the_repository``).
+    """
+    if engine == "mkdocs":
+        command = ["mkdocs", "build", "--strict", "--site-dir", str(site_dir)]
+    else:
+        command = ["zensical", "build", "--strict", "--clean"]
+    result = subprocess.run(
+        [sys.executable, "-m", *command],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=300,
         env=mkdocs_env(),
     )
+    if engine == "zensical" and result.returncode == 0:
+        shutil.move(root / "site", site_dir)
+    return result
 
 
 def mkdocs_env() -> dict[str, str]:
@@ -172,19 +181,69 @@ def mkdocs_env() -> dict[str, str]:
 
 
 def copy_of_the_repository(destination: Path) -> Path:
-    """What the site is built from, copied; node_modules linked (large, read-only)."""
+    """What the site is built from, copied."""
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc")
-    for folder in ("docs", "steps", "tutorial"):
+    for folder in ("docs", "steps", "tutorial", "generated"):
         shutil.copytree(REPOSITORY / folder, destination / folder, ignore=ignore)
-    for name in (
-        "mkdocs.yml",
-        "package.json",
-        "package-lock.json",
-        "docker-compose.yml",
-    ):
+    for name in ("mkdocs.yml", "package-lock.json", "docker-compose.yml"):
         shutil.copy2(REPOSITORY / name, destination / name)
-    if (REPOSITORY / "node_modules").exists():
-        (destination / "node_modules").symlink_to(
-            REPOSITORY / "node_modules", target_is_directory=True
-        )
     return destination
+
+
+class _Loader(yaml.SafeLoader):
+    """mkdocs.yml's tags (``!!python/name:``) read as plain text."""
+
+
+_Loader.add_multi_constructor(
+    "tag:yaml.org,2002:python/", lambda loader, suffix, node: suffix
+)
+
+
+def mkdocs_config() -> dict:
+    text = (REPOSITORY / "mkdocs.yml").read_text(encoding="utf-8")
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a loader of our own
+
+
+def redirect_maps() -> dict[str, str]:
+    """The old page addresses, and the pages they send readers to (mkdocs.yml)."""
+    for plugin in mkdocs_config()["plugins"]:
+        if isinstance(plugin, dict) and "redirects" in plugin:
+            return plugin["redirects"]["redirect_maps"]
+    return {}
+
+
+class _VisibleCode(HTMLParser):
+    """Counts the lines of code a reader sees without unfolding anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folded = 0  # depth of <details> elements
+        self.in_code = 0  # depth of <pre> elements that are code, not diagrams
+        self.lines = 0
+        self.stack: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        counted = tag == "pre" and "mermaid" not in classes
+        self.stack.append((tag, counted))
+        self.folded += tag == "details"
+        self.in_code += counted
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            opened, counted = self.stack.pop()
+            self.folded -= opened == "details"
+            self.in_code -= counted
+            if opened == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.in_code and not self.folded:
+            self.lines += data.count("\n")
+
+
+def visible_code_lines(html: str) -> int:
+    """Lines inside code blocks that no ``<details>`` folds; diagrams aside."""
+    parser = _VisibleCode()
+    parser.feed(html)
+    return parser.lines

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import jwt
@@ -170,6 +171,17 @@ def test_slow_then_heal(provider, capsys):
     admin(capsys, provider, "heal")
     get(jwks_url(provider.port))
     provider.wait_for(r"\(download 2\)$")
+
+
+def test_max_age_then_heal(provider, capsys):
+    said = admin(capsys, provider, "max-age", "120")
+    assert "Cache-Control: max-age=120" in said
+    with urllib.request.urlopen(jwks_url(provider.port), timeout=10) as response:
+        assert response.headers["Cache-Control"] == "max-age=120"
+
+    admin(capsys, provider, "heal")
+    with urllib.request.urlopen(jwks_url(provider.port), timeout=10) as response:
+        assert response.headers["Cache-Control"] is None
 
 
 def test_admin_commands_are_not_downloads(provider, capsys):

@@ -17,6 +17,7 @@
     tutorial demo | bench | scenarios the measurements, side by side
     tutorial mutants [STEP]           break each step's idea: its lessons must notice
     tutorial branches                 a git branch per step
+    tutorial site [--check]           write the site's generated pieces (generated/)
 
 Each command's module builds its own options; this one puts them together. Wrong
 input gets one line on stderr and a non-zero exit, never a traceback.
@@ -40,6 +41,7 @@ from tutorial.cli.scenarios import (
     add_scenarios_options,
     run_scenarios_command,
 )
+from tutorial.cli.site import add_site_options, run_site_command
 from tutorial.course.branches import PUBLISH, run_branches
 from tutorial.course.exercise import add_exercise_commands
 from tutorial.course.provider_commands import add_provider_commands
@@ -164,6 +166,18 @@ def parser() -> Parser:
         "check does; one must fail. Exit 1 when a mutant survives, or is invalid.",
     )
     add_mutants_options(mutants)
+
+    site = add_command(
+        commands,
+        "site",
+        run_site_command,
+        help="write the site's generated pieces: step diffs, PyJWT's download path",
+        description="Write generated/: the diff from the step before for each step "
+        "page, and PyJWT's download path as installed. Pages include them with "
+        "pymdownx.snippets, so MkDocs and Zensical build the same site. --check "
+        "writes nothing and exits 1 when a piece is stale.",
+    )
+    add_site_options(site)
 
     add_redis_command(commands)
     return root

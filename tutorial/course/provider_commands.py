@@ -30,15 +30,13 @@ from tutorial.console import (
 from tutorial.course.steps import (
     REPOSITORY,
 )
-from tutorial.kit.faults import MAX_DELAY_SECONDS
-from tutorial.kit.idp import (
-    DEFAULT_PORT,
-    FAULT_EFFECTS,
-    JWKS_PATH,
-    Fault,
-    IdentityProvider,
+from tutorial.kit.faults import FAULT_EFFECTS, MAX_DELAY_SECONDS, Fault
+from tutorial.kit.idp import DEFAULT_PORT, JWKS_PATH, IdentityProvider
+from tutorial.kit.idp_admin import (
+    MAX_AGE_LIMIT,
+    AdminCommandFailed,
+    send_admin_command,
 )
-from tutorial.kit.idp_admin import AdminCommandFailed, send_admin_command
 from tutorial.kit.keys import find_key, load_or_create_keys
 
 DEFAULT_KEYS_DIR = REPOSITORY / ".idp-keys"
@@ -130,6 +128,16 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
         help=f"from 0 to {MAX_DELAY_SECONDS}",
     )
     slow.set_defaults(admin_command=lambda args: f"slow/{args.seconds:g}")
+    max_age = actions.add_parser(
+        "max-age",
+        help="send Cache-Control: max-age=SECONDS with the key set (heal stops it)",
+    )
+    max_age.add_argument(
+        "seconds",
+        type=number_between(0, MAX_AGE_LIMIT),
+        help=f"from 0 to {MAX_AGE_LIMIT}",
+    )
+    max_age.set_defaults(admin_command=lambda args: f"max-age/{args.seconds}")
     hold = actions.add_parser(
         "hold", help="make each JWKS download wait until `idp-admin release`"
     )
@@ -149,7 +157,7 @@ def add_idp_admin_commands(commands: argparse._SubParsersAction) -> None:
     )
     withdraw.add_argument("kid", help="the key's id, as `rotate` printed it")
     withdraw.set_defaults(admin_command=lambda args: f"withdraw/{args.kid}")
-    for action in (rotate, withdraw, fail, slow, hold, release, heal):
+    for action in (rotate, withdraw, fail, slow, max_age, hold, release, heal):
         add_port_option(
             action, default=DEFAULT_PORT, help="the running provider's port"
         )

@@ -37,14 +37,11 @@ from typing import Any
 import jwt
 
 from tutorial.kit.faults import (
-    FAULT_EFFECTS,
     MAX_DELAY_SECONDS,
     Fault,
     huge_document,
-    parse_delay,
-    parse_fault,
 )
-from tutorial.kit.idp_admin import ADMIN_PATH, ADMIN_USAGE
+from tutorial.kit.idp_admin import ADMIN_PATH, carry_out
 from tutorial.kit.keys import (
     SigningKey,
     hs256_token,
@@ -66,9 +63,6 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 # How many JWKS requests keep their headers in IdentityProvider.request_headers.
 KEPT_HEADERS = 1000
-
-# How many pieces a trickling JWKS body is sent in.
-TRICKLE_PIECES = 20
 
 
 class IdentityProvider:
@@ -104,9 +98,6 @@ class IdentityProvider:
         self.on_change = on_change
         self.fault = Fault.NONE
         self.delay_seconds = 0.0
-        # Seconds over which a JWKS body trickles out, a piece at a time: a
-        # download that stays alive, each read within any client's timeout.
-        self.trickle_seconds = 0.0
         # Set: downloads are answered. Cleared by hold(): each waits until release().
         self._released = threading.Event()
         self._released.set()
@@ -247,47 +238,6 @@ class IdentityProvider:
         if self.keys_folder is not None:
             withdraw_key_file(self.keys_folder, kid)
 
-    # -- admin commands, for a provider in another process --------------------
-
-    def administer(self, command: str) -> str:
-        """Carry out ``rotate``, ``withdraw/<kid>``, ``fail/<fault>``,
-        ``slow/<seconds>``, ``hold``, ``release`` or ``heal``.
-
-        Returns one line saying what changed; ``ValueError`` for a bad command.
-        """
-        action, _, argument = command.partition("/")
-        if action == "rotate" and not argument:
-            new_key = self.rotate()
-            published = ", ".join(key.kid for key in self.keys)
-            message = f"Rotated: signing with {new_key.kid}; published: {published}."
-        elif action == "fail":
-            self.fault = parse_fault(argument)
-            message = f"Failing: the JWKS endpoint {FAULT_EFFECTS[self.fault]}."
-        elif action == "slow":
-            self.delay_seconds = parse_delay(argument)
-            message = (
-                f"Slow: the JWKS endpoint waits {self.delay_seconds:g} s to answer."
-            )
-        elif action == "withdraw" and argument:
-            self.withdraw(argument)
-            published = ", ".join(key.kid for key in self.keys)
-            message = f"Withdrew {argument}: published: {published}."
-        elif action == "hold" and not argument:
-            self.hold()
-            message = "Holding: each JWKS download waits until `idp-admin release`."
-        elif action == "release" and not argument:
-            self.release()
-            message = "Released: the JWKS downloads that waited are answered."
-        elif action == "heal" and not argument:
-            self.fault, self.delay_seconds = Fault.NONE, 0.0
-            self.release()
-            message = "Healed: the JWKS endpoint answers at once with the key set."
-        else:
-            raise ValueError(f"Unknown command {command!r}: use {ADMIN_USAGE}")
-        if self.on_change is not None:
-            self.on_change(message)
-        return message
-
     # -- tokens --------------------------------------------------------------
 
     def claims(
@@ -355,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_message(403, "Admin commands are taken from loopback only.")
         else:
             try:
-                message = self.idp.administer(self.path.removeprefix(ADMIN_PATH))
+                message = carry_out(self.idp, self.path.removeprefix(ADMIN_PATH))
             except ValueError as error:
                 self._send_message(400, f"{error}.")
             except OSError as error:  # the keys folder refused the rotated key
@@ -401,13 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
         # A client may hang up on a body it will not read to the end (10 MB of it,
         # say): that is its right, not a fault of the provider to print.
         with suppress(ConnectionError):
-            pieces = TRICKLE_PIECES if self.idp.trickle_seconds else 1
-            size = -(-len(body) // pieces)
-            for start in range(0, len(body), size):
-                if start:
-                    time.sleep(self.idp.trickle_seconds / pieces)
-                self.wfile.write(body[start : start + size])
-                self.wfile.flush()
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests and the CLI report downloads through the counter."""

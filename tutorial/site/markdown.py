@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 # The site's indigo for bars; for lines, colours told apart also by readers with a
 # colour vision deficiency (Okabe and Ito's), and seen on a light or a dark page.
@@ -83,3 +84,18 @@ def axis_top(value: float) -> float:
 
 def quoted(label: str) -> str:
     return '"' + label.replace('"', "'") + '"'
+
+
+def fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks inside ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def indent(text: str) -> str:
+    """``text`` nested four spaces deep, under an admonition or a tab."""
+    # Blank lines stay empty, so that no line ends in spaces.
+    return "".join(
+        f"    {line}" if line.strip() else "\n"
+        for line in text.splitlines(keepends=True)
+    )

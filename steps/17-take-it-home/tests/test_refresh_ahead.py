@@ -83,6 +83,24 @@ def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
 # --8<-- [end:lesson-refresh-ahead]
 
 
+@pytest.mark.lesson(step=15)
+def test_a_set_is_due_only_in_the_last_half_of_its_life(
+    idp, mint_token, get_me, settings
+):
+    settings.JWKS_CACHE_SECONDS = 4  # fresh for 4 s...
+    settings.JWKS_REFRESH_AHEAD_SECONDS = 3600  # ...with a window far longer
+    token = mint_token()
+    started = time.time()  # the set is downloaded after this
+    assert get_me(token).status_code == 200
+    idp.hold()  # a request that waited for the refresh would fail
+
+    until_the_refresh_reaches_the_provider(idp, get_me, token)
+    idp.release()
+
+    # Not before half its life: a set just downloaded is never due.
+    assert time.time() - started >= 2, "the refresh started as the set arrived"
+
+
 def test_a_failed_refresh_leaves_the_set_in_use(idp, mint_token, get_me, soon_due):
     token = mint_token()
     assert get_me(token).status_code == 200

@@ -94,10 +94,12 @@ JWT_ISSUER = {idp.issuer!r}
 JWT_AUDIENCE = {idp.audience!r}
 JWKS_REDIS_URL = {redis_url!r}
 JWKS_REDIS_KEY_PREFIX = {test_key_prefix!r}
+JWT_ALGORITHMS = ["RS384"]  # the project's choice, not the app's default
 """
     project = a_project_with_the_app(tmp_path, settings)
+    token = mint_token(sub="from-another-project", algorithm="RS384")
 
-    answer = run_in(project, "ask.py", mint_token(sub="from-another-project"))
+    answer = run_in(project, "ask.py", token)
 
     assert answer.stdout.startswith("200 "), answer.stdout + answer.stderr
     assert "from-another-project" in answer.stdout
