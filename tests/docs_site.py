@@ -6,6 +6,8 @@ The convention for shell commands in the docs (docs/**/*.md):
   script (``set -e``: every command must succeed), from the repository root, as a
   reader who pastes the block into a terminal would.
 * A block whose first line is ``# Not run by the tests: <why>`` is shown but not run.
+* A block whose first line is ``# In your project ... (replayed by tests/...)`` runs in
+  a reader's own project: the test it names replays it there, not this one.
 * A block whose first line is ``# Keeps running (port N): ...`` starts a server: the
   tests start it in the background, wait until it answers (an HTTP request; PING with
   the password for Redis on 6379), run the page's later blocks, then stop it as Ctrl-C
@@ -37,6 +39,8 @@ from tutorial.course.steps import REPOSITORY
 DOCS = REPOSITORY / "docs"
 
 NOT_RUN = re.compile(r"^# Not run by the tests: \S")
+# Commands for a reader's own project, which a test of their own replays in one.
+REPLAYED_ELSEWHERE = re.compile(r"^# In your project\b.*\(replayed by tests/\S+\)$")
 KEEPS_RUNNING = re.compile(r"^# Keeps running \(port (\d+)\)")
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,})(?P<info>.*)$")
 
@@ -70,6 +74,10 @@ class Block:
     @property
     def not_run(self) -> bool:
         return bool(NOT_RUN.match(self.first_line))
+
+    @property
+    def replayed_elsewhere(self) -> bool:
+        return bool(REPLAYED_ELSEWHERE.match(self.first_line))
 
     @property
     def server_port(self) -> int | None:

@@ -184,13 +184,15 @@ def with_option(
 class Server:
     """A command that keeps running, started as a reader would in another terminal."""
 
-    def __init__(self, block: Block, ports: PagePorts, env: dict[str, str]) -> None:
+    def __init__(
+        self, block: Block, ports: PagePorts, env: dict[str, str], cwd: Path
+    ) -> None:
         self.block, self.shown_port = block, block.server_port
         self.port = ports[self.shown_port]
         self.log = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
             ["bash", "-c", ports.command(block.text)],
-            cwd=REPOSITORY,
+            cwd=cwd,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -249,12 +251,20 @@ def replay_page(page: Path, tests_redis_url: str) -> None:
         replay_blocks(blocks, PagePorts.for_blocks(blocks, tests_redis_url, Path(keys)))
 
 
-def replay_blocks(blocks: list[Block], ports: PagePorts) -> None:
-    env = {**os.environ, **ports.env(), "NO_MKDOCS_2_WARNING": "1"}
+def replay_blocks(
+    blocks: list[Block],
+    ports: PagePorts,
+    cwd: Path = REPOSITORY,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Run ``blocks`` in order from ``cwd``; by default, with the mapped servers'
+    addresses in the environment."""
+    if env is None:
+        env = {**os.environ, **ports.env(), "NO_MKDOCS_2_WARNING": "1"}
     servers: dict[int, Server] = {}  # by the port the page shows
     later_checks: list[tuple[Block, int]] = []
     try:
-        run_blocks(blocks, ports, env, servers, later_checks)
+        run_blocks(blocks, ports, env, cwd, servers, later_checks)
     except AssertionError as error:
         stop_all(servers)
         outputs = [server.describe() for server in servers.values()]
@@ -277,20 +287,22 @@ def run_blocks(
     blocks: list[Block],
     ports: PagePorts,
     env: dict[str, str],
+    cwd: Path,
     servers: dict[int, Server],
     later_checks: list[tuple[Block, int]],
 ) -> None:
     last_output: str | None = None
     last_server: int | None = None
     for block in blocks:
-        if block.language == "sh" and not block.not_run:
+        runs = not (block.not_run or block.replayed_elsewhere)
+        if block.language == "sh" and runs:
             last_output, last_server = None, None
             if block.server_port:
-                server = servers[block.server_port] = Server(block, ports, env)
+                server = servers[block.server_port] = Server(block, ports, env, cwd)
                 server.wait_until_ready()
                 last_server = block.server_port
                 continue
-            last_output = run_command(block, ports, env)
+            last_output = run_command(block, ports, env, cwd)
         elif block.language == "sh":
             last_output, last_server = None, None
         elif block.expects_output:
@@ -305,10 +317,12 @@ def run_blocks(
                 assert not missing, f"{block.where}: no {missing} in:\n{last_output}"
 
 
-def run_command(block: Block, ports: PagePorts, env: dict[str, str]) -> str:
+def run_command(
+    block: Block, ports: PagePorts, env: dict[str, str], cwd: Path = REPOSITORY
+) -> str:
     command = ports.command(block.text)
-    result = run_in_repository(
-        ["bash", "-e", "-o", "pipefail", "-c", command], env, COMMAND_TIMEOUT
+    result = run_in(
+        cwd, ["bash", "-e", "-o", "pipefail", "-c", command], env, COMMAND_TIMEOUT
     )
     assert result.returncode == 0, (
         f"{block.where} failed (exit code {result.returncode}):\n"
@@ -317,13 +331,13 @@ def run_command(block: Block, ports: PagePorts, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def run_in_repository(
-    command: list[str], env: dict[str, str], timeout: float
+def run_in(
+    cwd: Path, command: list[str], env: dict[str, str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``command`` at the repository's root; its stdout and stderr, as one text."""
+    """Run ``command`` in ``cwd``; its stdout and stderr, as one text."""
     return subprocess.run(
         command,
-        cwd=REPOSITORY,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

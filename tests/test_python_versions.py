@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.page_commands import run_in_repository
+from tests.page_commands import REPOSITORY, run_in
 
 # Newer than the repository's 3.11, newest first.
 NEWER_VERSIONS = ("3.14", "3.13", "3.12")
@@ -122,7 +122,7 @@ def test_the_kit_and_a_redis_backed_step_pass_on_the_newest_python(
         ],
     }
     for name, command in runs.items():
-        result = run_in_repository(command, env, RUN_SECONDS)
+        result = run_in(REPOSITORY, command, env, RUN_SECONDS)
         last_lines = "\n".join(result.stdout.splitlines()[-30:])
         assert result.returncode == 0, f"{name} on {newer_python} failed:\n{last_lines}"
         assert f"Python {version_of(newer_python)}" in result.stdout, last_lines
@@ -135,3 +135,25 @@ def version_of(python: str) -> str:
         text=True,
         timeout=60,
     ).stdout.strip()
+
+
+TAKE_HOME = "steps/17-take-it-home"
+
+
+def test_the_app_to_take_home_passes_its_lessons_on_django_61(
+    newer_python, uv, tmp_path
+):
+    """The last step's app on the newest Django, from uv.lock's django61 group."""
+    env = environment_without_redis_server(tmp_path / "venv")
+    command = [
+        *(uv, "run", "--locked", "--python", newer_python, "--no-group", "docs"),
+        *("--no-group", "django52", "--group", "django61"),
+        *("pytest", "-p", "no:cacheprovider", "-n", "0", "-m", "lesson(step=17)"),
+        TAKE_HOME,
+    ]
+
+    result = run_in(REPOSITORY, command, env, RUN_SECONDS)
+
+    last_lines = "\n".join(result.stdout.splitlines()[-30:])
+    assert result.returncode == 0, f"{TAKE_HOME} on Django 6.1 failed:\n{last_lines}"
+    assert "django: version: 6.1" in result.stdout, last_lines

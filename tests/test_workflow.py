@@ -117,9 +117,8 @@ def test_linux_installs_what_ci_run_installs_on_debian(workflow: dict[str, Any])
     install = next(line for line in commands(test) if "apt-get install" in line)
 
     assert test["container"] == "python:${{ matrix.python }}-bookworm"  # Debian
-    assert ci_run_packages() == {"chromium", "nodejs", "npm"}
+    assert ci_run_packages() == {"chromium"}
     assert ci_run_packages() <= set(install.split())
-    assert "npm ci --no-audit --no-fund" in commands(test)
     assert "python3 -m pip install --quiet uv" in commands(test)
     # tests/test_python_versions.py fails in CI without a Python newer than 3.11.
     assert f"uv python install {NEWER_VERSIONS[0]}" in commands(test)
@@ -133,7 +132,6 @@ def test_macos_uses_the_runners_own_browser_and_the_bundled_redis(
     assert macos["runs-on"].startswith("macos")
     assert "Google Chrome" in macos["env"]["TUTORIAL_CHROMIUM"]
     assert not [line for line in commands(macos) if "brew install" in line]
-    assert "npm ci --no-audit --no-fund" in commands(macos)
 
 
 def test_it_builds_the_site_strictly_and_uploads_that(workflow: dict[str, Any]):
@@ -163,3 +161,19 @@ def test_it_publishes_only_from_the_default_branch_after_the_tests(
     assert publish["environment"]["name"] == "github-pages"
     assert [step["uses"] for step in publish["steps"]] == ["actions/deploy-pages@v4"]
     assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_what_the_readmes_command_leaves_out_runs_in_jobs_of_its_own(
+    workflow: dict[str, Any],
+):
+    jobs = workflow["jobs"]
+
+    assert "tutorial mutants" in commands(jobs["mutants"])[-1]
+    assert "tutorial scenarios" in commands(jobs["matrix"])[-1]
+    django = commands(jobs["django-61"])[-1]
+    assert "--group django61" in django and "--no-group django52" in django
+    assert django.endswith("pytest steps/17-take-it-home")
+    assert "tests/test_docs_zensical.py" in commands(jobs["site-zensical"])[-1]
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    for job in ("mutants", "matrix", "django-61", "site-zensical"):
+        assert f"`{job}`" in readme, f"the README does not say what the job {job} runs"

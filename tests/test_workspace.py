@@ -304,3 +304,18 @@ def test_a_workspace_whose_lesson_moved_names_its_new_number(
     assert_one_line_error(result)
     assert f"{started}, is {now} now" in result.stderr
     assert f"start {int(now[:2])} --force" in result.stderr
+
+
+def test_start_gives_the_steps_page_in_the_learners_view(tmp_path: Path):
+    from tests.docs_site import mkdocs_config
+    from tutorial.course.exercise import LOCAL_SITE_URL, SITE_URL
+
+    step = LATER_STEPS[0]
+
+    started = tutorial("start", str(step.number), workspace=tmp_path / "workspace")
+
+    config = mkdocs_config()
+    assert SITE_URL == config["site_url"]
+    assert LOCAL_SITE_URL == f"http://{config['dev_addr']}/"
+    assert f"{SITE_URL}steps/{step.name}/?learner=1" in started.stdout
+    assert f"{LOCAL_SITE_URL}steps/{step.name}/?learner=1" in started.stdout

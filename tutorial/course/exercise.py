@@ -56,12 +56,25 @@ def start(workspace: Workspace, wanted: str, force: bool) -> int:
     return 0
 
 
+# Where the site is read: published, and served by `uv run mkdocs serve` (dev_addr).
+SITE_URL = "https://jwks-tutorial.github.io/caching-jwks-redis-django/"
+LOCAL_SITE_URL = "http://127.0.0.1:8008/"
+
+
+def page_address(step: Step, site: str) -> str:
+    """The step's page with the learner's view on (docs/assets/javascripts/)."""
+    return f"{site}steps/{step.name}/?learner=1"
+
+
 def print_goal(workspace: Workspace, step: Step) -> None:
     before = step_before(step)
     print(f"{workspace.shown()}/ holds step {before.number:02d}'s code", end=" ")
     print(f"and step {step.number:02d}'s tests. Make the tests pass.\n")
     print(f"Step {step.number:02d}: {step.title}\n")
     print(wrap(readme_introduction(readme_text(step)), indent="  "))
+    print("\nThe step's page, in the learner's view (its solution hidden):")
+    print(f"  {page_address(step, SITE_URL)}")
+    print(f"  {page_address(step, LOCAL_SITE_URL)} (uv run mkdocs serve)")
     print("\nFiles to change:")
     for name, action in files_to_edit(step).items():
         print(f"  {action:<6}  {workspace.shown(workspace.root / name)}")

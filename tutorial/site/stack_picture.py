@@ -90,25 +90,38 @@ def changes(step: Step) -> tuple[set[str], set[str]]:
 
 
 def stack_picture(step: Step) -> str:
-    """A Mermaid flowchart of the stack: the step's new layers filled, changed ones
-    outlined."""
+    """A Mermaid flowchart of the stack, the step's new and changed layers said so.
+
+    In words and a thick border rather than colours alone, which the site's light
+    and dark themes would draw differently."""
     layers = list(reversed(layers_of(step)))  # as a request meets them
     added, changed = changes(step)
     lines = [
         "```mermaid",
+        # Wide boxes, a line or two each: a stack of nine stays on one screen.
+        '%%{init: {"flowchart": {"wrappingWidth": 480}}}%%',
         "flowchart TB",
         '    request(["a request for the key set"])',
     ]
+    marks: dict[str, list[str]] = {"added": [], "changed": []}
     for number, layer in enumerate(layers):
         what = layer.what.replace('"', "#quot;")
-        lines.append(f'    L{number}["`**{layer.name}** {what}`"]')
+        status = ""
+        if layer.module in added:
+            status = " *(new in this step)*"
+            marks["added"].append(f"L{number}")
+        elif layer.module in changed:
+            status = " *(changed)*"
+            marks["changed"].append(f"L{number}")
+        lines.append(f'    L{number}["`**{layer.name}**{status} {what}`"]')
     lines.append('    provider(["the identity provider"])')
     names = ["request", *(f"L{n}" for n in range(len(layers))), "provider"]
     lines.append("    " + " --> ".join(names))
-    lines.append("    classDef added fill:#3f51b5,stroke:#1a237e,color:#fff")
-    lines.append("    classDef changed stroke:#3f51b5,stroke-width:3px")
-    for kind, modules in (("added", added), ("changed", changed)):
-        marked = [f"L{n}" for n, layer in enumerate(layers) if layer.module in modules]
+    lines.append("    classDef added stroke:#3f51b5,stroke-width:4px")
+    lines.append(
+        "    classDef changed stroke:#3f51b5,stroke-width:2px,stroke-dasharray:6 4"
+    )
+    for kind, marked in marks.items():
         if marked:
             lines.append(f"    class {','.join(marked)} {kind}")
     lines.append("```")
