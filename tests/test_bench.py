@@ -129,6 +129,7 @@ def test_quick_bench_has_every_strategy_and_figure(tmp_path, shared_redis_url):
     # It measured under a key prefix of its own, and deleted what it cached.
     client = redis.Redis.from_url(shared_redis_url)
     assert not list(client.scan_iter(match="tutorial-bench-*"))
+    assert not list(client.scan_iter(match="jwks-cache:*")), "the cache's own keys"
     client.close()
 
 

@@ -253,7 +253,9 @@ def page_problems(context, url: str, site_url: str) -> list[str]:
         for index in range(diagrams):
             svg = page.locator("div.mermaid").nth(index).locator("svg")
             box = svg.bounding_box()
-            if not box or box["height"] < 100 or not svg.locator("text").count():
+            # Labels are SVG text, or HTML in a foreignObject (Markdown labels).
+            labels = svg.locator("text, foreignObject").count()
+            if not box or box["height"] < 100 or not labels:
                 problems.append(f"{url}: diagram {index + 1} rendered to an empty SVG")
     empty = page.evaluate(
         "[...document.querySelectorAll('pre > code')]"
@@ -261,6 +263,13 @@ def page_problems(context, url: str, site_url: str) -> list[str]:
     )
     if empty:
         problems.append(f"{url}: {empty} empty code block(s)")
+    # Material wraps each table in a box that scrolls: a wide one makes readers pan.
+    wide = page.evaluate(
+        "[...document.querySelectorAll('article .md-typeset__scrollwrap')]"
+        ".filter(box => box.scrollWidth > box.clientWidth + 1).length"
+    )
+    if wide:
+        problems.append(f"{url}: {wide} table(s) wider than the page at 1280 px")
     screenshot = SCREENSHOTS / screenshot_name(url, site_url)
     page.screenshot(path=str(screenshot), full_page=True)
     page.close()

@@ -246,3 +246,11 @@ def test_the_addresses_of_moved_pages_redirect_to_their_new_pages(built_site: Pa
         target = re.search(r'url=([^"]+)"', redirect)[1]
         new_page = built_site / new.removesuffix(".md") / "index.html"
         assert (old_page.parent / target / "index.html").resolve() == new_page.resolve()
+
+
+def test_the_workshop_guide_links_every_step():
+    guide = (DOCS / "workshop.md").read_text(encoding="utf-8")
+
+    missing = [s.name for s in discover_steps() if f"(steps/{s.name}.md)" not in guide]
+
+    assert not missing, f"docs/workshop.md links no page of {missing}"

@@ -26,6 +26,9 @@ from tutorial.measure.bench.run import MissingBenchTools, run_bench
 from tutorial.site.benchmarks_page import render_page
 
 OUTPUT_DIR = REPOSITORY / "docs"
+# A quick run's figures are a glance, not the page's: they stay out of docs/ (and
+# out of git) unless --output-dir says otherwise.
+QUICK_OUTPUT_DIR = REPOSITORY / ".artifacts" / "bench-quick"
 
 RESULTS_NAME = "benchmarks.json"
 
@@ -71,13 +74,15 @@ def add_bench_options(command: argparse.ArgumentParser) -> None:
         "--output-dir",
         metavar="DIR",
         type=Path,
-        default=OUTPUT_DIR,
-        help="where benchmarks.json and benchmarks.md go (default: docs/)",
+        help="where benchmarks.json and benchmarks.md go (default: docs/, the "
+        "committed page; with --quick, .artifacts/bench-quick/)",
     )
     add_page_only_option(command, page="benchmarks.md", data="benchmarks.json")
 
 
 def run_bench_command(args: argparse.Namespace) -> int:
+    if args.output_dir is None:
+        args.output_dir = QUICK_OUTPUT_DIR if args.quick else OUTPUT_DIR
     if args.page_only:
         return rewrite_page(args.output_dir)
     plan = QUICK_PLAN if args.quick else FULL_PLAN

@@ -42,16 +42,16 @@ from tutorial.kit.keys import find_key, load_or_create_keys
 DEFAULT_KEYS_DIR = REPOSITORY / ".idp-keys"
 
 
+IDP_HELP = "serve the local identity provider in the foreground"
+IDP_ABOUT = (
+    "Serve the local identity provider on 127.0.0.1, printing a line per JWKS "
+    "download, until Ctrl-C."
+)
+
+
 def add_provider_commands(commands: argparse._SubParsersAction) -> None:
     """``tutorial idp``, ``tutorial token`` and ``tutorial idp-admin``."""
-    idp = add_command(
-        commands,
-        "idp",
-        serve_idp,
-        help="serve the local identity provider in the foreground",
-        description="Serve the local identity provider on 127.0.0.1, printing a line "
-        "per JWKS download, until Ctrl-C.",
-    )
+    idp = add_command(commands, "idp", serve_idp, help=IDP_HELP, description=IDP_ABOUT)
     add_provider_options(idp)
 
     token = add_command(

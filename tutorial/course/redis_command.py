@@ -29,17 +29,18 @@ from tutorial.kit.redis import (
     server_version,
 )
 
+REDIS_HELP = "run a real Redis in the foreground, at every step's default REDIS_URL"
+REDIS_ABOUT = (
+    "Run a real Redis (the redis-server on PATH, or the bundled valkey-server) on "
+    "127.0.0.1 with the docker compose service's password, until Ctrl-C. Nothing is "
+    "kept on disk."
+)
+
 
 def add_redis_command(commands: argparse._SubParsersAction) -> None:
     """``tutorial redis``."""
     redis = add_command(
-        commands,
-        "redis",
-        serve_redis,
-        help="run a real Redis in the foreground, at every step's default REDIS_URL",
-        description="Run a real Redis (the redis-server on PATH, or the bundled "
-        "valkey-server) on 127.0.0.1 with the docker compose service's password, "
-        "until Ctrl-C. Nothing is kept on disk.",
+        commands, "redis", serve_redis, help=REDIS_HELP, description=REDIS_ABOUT
     )
     add_port_option(redis, default=DEFAULT_REDIS_PORT, help="the port to listen on")
 

@@ -127,16 +127,27 @@ def answers_ping(url: str) -> bool:
     return True
 
 
-def server_version(url: str) -> str:
-    """``Valkey 9.1.2`` or ``Redis 7.2.4``: what the server at ``url`` says it is."""
+def server_info(url: str, section: str) -> dict:
+    """One section of ``INFO`` from the server at ``url``."""
     client = redis.Redis.from_url(url)
     try:
-        info = client.info("server")
+        return client.info(section)
     finally:
         client.close()
+
+
+def server_version(url: str) -> str:
+    """``Valkey 9.1.2`` or ``Redis 7.2.4``: what the server at ``url`` says it is."""
+    info = server_info(url, "server")
     if "valkey_version" in info:
         return f"Valkey {info['valkey_version']}"
     return f"Redis {info['redis_version']}"
+
+
+def commands_run(url: str) -> int:
+    """How many commands the server at ``url`` has run, INFO aside: what reached it."""
+    stats = server_info(url, "commandstats")
+    return sum(s["calls"] for name, s in stats.items() if name != "cmdstat_info")
 
 
 def find_redis_server() -> str | None:

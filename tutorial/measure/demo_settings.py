@@ -9,8 +9,13 @@ import os
 
 from jwks_demo.settings import *  # noqa: F403  (the step's settings, unchanged)
 
+key_prefix = os.environ["TUTORIAL_DEMO_KEY_PREFIX"]
+
 if "CACHES" in globals():  # from step 01 on
     CACHES = {  # noqa: F405
-        name: {**cache, "KEY_PREFIX": os.environ["TUTORIAL_DEMO_KEY_PREFIX"]}
+        name: {**cache, "KEY_PREFIX": key_prefix}
         for name, cache in CACHES.items()  # noqa: F405
     }
+# The cache's own Redis client, from the step that drops pickle on: its keys too.
+# (Unused before that step, and by the strategies that are not steps.)
+JWKS_REDIS_KEY_PREFIX = key_prefix

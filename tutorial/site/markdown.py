@@ -1,23 +1,13 @@
-"""Markdown and Mermaid for the pages that runs write: tables, bullets and charts."""
+"""Markdown and Mermaid for the pages that runs write: tables, charts, numbers."""
 
 from __future__ import annotations
 
 import json
 import re
 
-# The site's indigo for bars; for lines, colours told apart also by readers with a
-# colour vision deficiency (Okabe and Ito's), and seen on a light or a dark page.
+# The site's indigo for bars. A chart has one series, named by its axis: a chart
+# of many lines would need more colours than a reader can tell apart.
 BAR_COLOR = "#3f51b5"
-LINE_COLORS = (
-    "#e69f00",
-    "#56b4e9",
-    "#009e73",
-    "#0072b2",
-    "#d55e00",
-    "#cc79a7",
-    "#999999",
-    "#a6761d",
-)
 
 
 def table(headers: list[str], rows: list[list[str]], align: str) -> str:
@@ -40,28 +30,6 @@ xychart-beta
     x-axis [{", ".join(quoted(label) for label in labels)}]
     y-axis "{y_title}" 0 --> {axis_top(max(values)):g}
     bar [{", ".join(f"{value:g}" for value in values)}]
-```"""
-
-
-def line_chart(
-    title: str,
-    x_title: str,
-    x_labels: list[str],
-    y_title: str,
-    lines: list[tuple[str, list[int]]],
-) -> str:
-    top = axis_top(max(max(values) for _, values in lines))
-    plotted = "\n".join(
-        f"    line {quoted(label)} [{', '.join(str(value) for value in values)}]"
-        for label, values in lines
-    )
-    return f"""```mermaid
-{palette(*LINE_COLORS)}
-xychart-beta
-    title "{title}"
-    x-axis "{x_title}" [{", ".join(quoted(label) for label in x_labels)}]
-    y-axis "{y_title}" 0 --> {top:g}
-{plotted}
 ```"""
 
 
@@ -99,3 +67,32 @@ def indent(text: str) -> str:
         f"    {line}" if line.strip() else "\n"
         for line in text.splitlines(keepends=True)
     )
+
+
+# -- numbers, as the pages write them -------------------------------------------
+
+
+def times(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}×" if value < 10 else f"{value:,.0f}×"
+
+
+def span_of_times(low: float, high: float) -> str:
+    return times(low) if low == high else f"from {times(low)} to {times(high)}"
+
+
+def span(low: int, high: int) -> str:
+    return f"{low:,}" if low == high else f"from {low:,} to {high:,}"
+
+
+def minutes(value: float) -> str:
+    return f"{value:g} minute" + ("" if value == 1 else "s")
+
+
+def load(averages: list[float]) -> str:
+    return " / ".join(f"{average:.1f}" for average in averages)
+
+
+def sentence(text: str) -> str:
+    return text[0].upper() + text[1:]

@@ -2,7 +2,8 @@
 
 ``render_page(results)`` turns the JSON that ``tutorial scenarios`` saved into
 Markdown (``templates/what-each-step-survives.md.j2``): the matrix of marks first,
-then a section per scenario with the words of every cell, then the soak. The page
+in tables of a few steps each, then a section per scenario with the words of
+every cell, then the soak. The page
 holds no number that the run did not measure; a test checks that the committed
 page is what the committed run renders.
 """
@@ -14,7 +15,10 @@ from typing import Any
 from tutorial.site.markdown import table
 from tutorial.site.templates import render
 
-SURVIVED, FELL = "✅", "❌"
+# Words, not emoji: a machine without an emoji font shows those as empty boxes.
+SURVIVED, FELL = "ok", "**fell**"
+# Steps side by side in one table: more would not fit a 1280-pixel window.
+STEPS_PER_TABLE = 9
 
 
 def render_page(results: dict[str, Any]) -> str:
@@ -28,7 +32,10 @@ def render_page(results: dict[str, Any]) -> str:
         "what-each-step-survives.md.j2",
         {},
         r=results,
-        matrix=matrix(steps, scenarios),
+        matrices=[
+            matrix(steps[start : start + STEPS_PER_TABLE], scenarios)
+            for start in range(0, len(steps), STEPS_PER_TABLE)
+        ],
         cells={name: cells(scenario, steps) for name, scenario in scenarios.items()},
         soak_answers=soak_answers,
         survived=SURVIVED,

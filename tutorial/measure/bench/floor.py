@@ -13,36 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from jwt import PyJWK, PyJWKClient
 from rest_framework import exceptions
 
-from core.authentication import ALGORITHMS, JWKSAuthentication
-
-
-def download_the_signing_key() -> PyJWK:
-    signing_keys = PyJWKClient(settings.JWKS_URL).get_signing_keys()
-    if len(signing_keys) != 1:
-        raise ImproperlyConfigured(
-            f"The floor needs a provider with one signing key, not {len(signing_keys)}"
-        )
-    return signing_keys[0]
-
-
-KEY = download_the_signing_key()
-
-
-def decode_with_the_key(token: str) -> dict[str, Any]:
-    """A bare ``jwt.decode`` with the key in hand: the header and the payload."""
-    return jwt.decode_complete(
-        token,
-        KEY.key,
-        algorithms=ALGORITHMS,
-        audience=settings.JWT_AUDIENCE,
-        issuer=settings.JWT_ISSUER,
-        options={"require": ["exp", "iss", "aud", "sub"]},
-    )
+from core.authentication import JWKSAuthentication
+from tutorial.measure.bench.bare_decode import KEY, decode_with_the_key
 
 
 class KeyLoadedAtStartUp(JWKSAuthentication):

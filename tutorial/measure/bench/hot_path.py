@@ -65,7 +65,7 @@ def answer(line: str, repeated: HttpRequest, first_seen: Iterator[str]) -> list[
         requests = [request_with(next(first_seen)) for _ in range(int(count))]
         return timed([functools.partial(authenticate, r) for r in requests])
     if kind == "bare":
-        from tutorial.measure.bench.floor import decode_with_the_key
+        from tutorial.measure.bench.bare_decode import decode_with_the_key
 
         token = repeated.headers["Authorization"].split()[1]
         return timed([functools.partial(decode_with_the_key, token)] * int(count))

@@ -100,7 +100,7 @@ FULL_PLAN = Plan(
     quick=False,
     requests=2000,
     attack_requests=1000,
-    shapes=(Shape(1), Shape(2), Shape(4), Shape(8), Shape(4, threads=4)),
+    shapes=(Shape(1), Shape(4), Shape(4, threads=4)),
     latencies_ms=(0, 100),
     hot_rounds=30,
     hot_batch=100,

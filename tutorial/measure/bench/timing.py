@@ -2,21 +2,25 @@
 
 One helper process per strategy (``tutorial.measure.bench.hot_path``), asked in
 turn, each round starting one strategy further on, so that none is always first.
+The steps that serve a stale set while the provider fails get a second process
+each, whose provider has failed since its set went stale: what an outage costs a
+request, against the same step warm.
 """
 
 from __future__ import annotations
 
 import statistics
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from tutorial.kit.idp import IdentityProvider
+from tutorial.kit.idp import Fault, IdentityProvider
 from tutorial.kit.stack import provider_env
 from tutorial.measure.bench.helpers import Helper, Shared, helper_process
-from tutorial.measure.bench.plan import FLOOR, Plan, Strategy
+from tutorial.measure.bench.plan import FLOOR, Plan, Strategy, step_strategies
 from tutorial.measure.progress import Progress
 
 SUBJECT = "bench"
@@ -25,6 +29,15 @@ TOKEN_LIFETIME_SECONDS = 4 * 3600
 
 # What each process times, each round (tutorial.measure.bench.hot_path's lines).
 KINDS = [("repeated", "{}"), ("first", "first {}"), ("bare", "bare {}")]
+
+# The first step that serves a stale set while the provider fails.
+FIRST_STALE_IF_ERROR_STEP = 8
+# The outage processes' sets are fresh this long, then stale once the provider fails.
+OUTAGE_FRESH_SECONDS = 1
+OUTAGE_SETTINGS = {
+    "JWKS_CACHE_SECONDS": str(OUTAGE_FRESH_SECONDS),
+    "JWKS_MIN_CACHE_SECONDS": str(OUTAGE_FRESH_SECONDS),
+}
 
 
 def measure_hot_paths(
@@ -40,10 +53,16 @@ def measure_hot_paths(
     """
     rounds: dict[str, dict[str, list[list[int]]]] = {
         kind: {strategy.id: [] for strategy in chosen}
-        for kind in ("repeated", "first", "bare")
+        for kind in ("repeated", "first", "bare", "outage")
     }
+    in_outage = [
+        strategy
+        for strategy in step_strategies(chosen, plan)
+        if strategy.step.number >= FIRST_STALE_IF_ERROR_STEP
+    ]
     with (
         IdentityProvider() as idp,
+        IdentityProvider(idp.keys) as failing,
         ExitStack() as running,
         tempfile.TemporaryDirectory(prefix="bench-tokens-") as folder,
     ):
@@ -62,10 +81,27 @@ def measure_hot_paths(
         )
         processes = {
             strategy.id: running.enter_context(
-                hot_path_process(strategy, idp, token, first_seen, shared)
+                hot_path_process(strategy, provider_env(idp), token, first_seen, shared)
             )
             for strategy in chosen
         }
+        # The same keys and issuer; the provider that serves them fails from now on.
+        outage_env = {**provider_env(failing), "JWT_ISSUER": idp.issuer}
+        outages = {
+            strategy.id: running.enter_context(
+                hot_path_process(
+                    strategy,
+                    {**outage_env, **OUTAGE_SETTINGS},
+                    token,
+                    first_seen,
+                    shared,
+                    keys=f"outage-{strategy.id}",
+                )
+            )
+            for strategy in in_outage
+        }
+        failing.fault = Fault.SERVER_ERROR
+        time.sleep(2 * OUTAGE_FRESH_SECONDS)  # every outage process's set is stale
         for round_number in range(plan.hot_rounds):
             progress.next(f"hot path, round {round_number + 1} of {plan.hot_rounds}")
             turn = round_number % len(chosen)
@@ -79,6 +115,9 @@ def measure_hot_paths(
                 for kind, line in kinds:
                     timings = process.ask(line.format(plan.hot_batch))
                     rounds[kind][strategy.id].append(timings)
+                if strategy.id in outages:
+                    timings = outages[strategy.id].ask(str(plan.hot_batch))
+                    rounds["outage"][strategy.id].append(timings)
     return [hot_path_figures(strategy.id, rounds) for strategy in chosen]
 
 
@@ -106,6 +145,19 @@ def hot_path_figures(
         "first_seen_median_us": round(median_of(first[strategy]) / 1000, 1),
         "first_seen_ratio_to_floor": ratio_of_medians(first[strategy], first[FLOOR]),
         "first_seen_round_ratios_to_floor": middle_half(first[strategy], first[FLOOR]),
+        **outage_figures(rounds["outage"][strategy], repeated[strategy]),
+    }
+
+
+def outage_figures(outage: list[list[int]], warm: list[list[int]]) -> dict[str, Any]:
+    """The provider down and the set stale, against the same step warm; nothing for
+    a strategy that was not measured so."""
+    if not outage:
+        return {}
+    return {
+        "outage_median_us": round(median_of(outage) / 1000, 1),
+        "outage_ratio_to_warm": ratio_of_medians(outage, warm),
+        "outage_round_ratios_to_warm": middle_half(outage, warm),
     }
 
 
@@ -132,15 +184,19 @@ def middle_half(own: list[list[int]], floor: list[list[int]]) -> list[float]:
 @contextmanager
 def hot_path_process(
     strategy: Strategy,
-    idp: IdentityProvider,
+    provider: dict[str, str],
     token: str,
     first_seen: Path,
     shared: Shared,
+    keys: str = "",
 ) -> Iterator[Helper]:
-    """``python -m tutorial.measure.bench.hot_path`` in the step's folder, once warm."""
+    """``python -m tutorial.measure.bench.hot_path`` in the step's folder, once warm.
+
+    ``provider`` is the environment that names the provider (and any settings);
+    ``keys`` names its Redis keys, the strategy's own by default."""
     env = {
-        **provider_env(idp),
-        **shared.server_env(strategy, f"hot-{strategy.id}"),
+        **provider,
+        **shared.server_env(strategy, keys or f"hot-{strategy.id}"),
         "TUTORIAL_BENCH_TOKEN": token,
         "TUTORIAL_BENCH_FIRST_SEEN": str(first_seen),
         "TUTORIAL_BENCH_SUB": SUBJECT,

@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
 
-import redis
-
 from tutorial.kit.idp import Fault
+from tutorial.kit.redis import commands_run
 from tutorial.measure.scenarios.cells import Cell, Result, all_are, statuses, warm_up
 
 # The provider-down scenarios: a set is fresh for 3 s, then may be served stale
@@ -96,21 +95,11 @@ def outage_cost(cell: Cell) -> Result:
     cell.idp.fault = Fault.SERVER_ERROR
     time.sleep(OUTAGE_FRESH_SECONDS + 0.5)
     cell.get_many([cell.valid()] * cell.workers * 2, concurrency=cell.workers)
-    before = redis_commands(cell.redis.url)
+    before = commands_run(cell.redis.url)
     answers = cell.get_many([cell.valid()] * OUTAGE_REQUESTS, concurrency=2)
-    per_request = (redis_commands(cell.redis.url) - before) / OUTAGE_REQUESTS
+    per_request = (commands_run(cell.redis.url) - before) / OUTAGE_REQUESTS
     if not all_are(answers, 200):
         return Result(statuses(answers), False)
     if per_request < 1:
         return Result("200, from memory: under one Redis command a request", True)
     return Result("200, through Redis: a command or more a request", False)
-
-
-def redis_commands(url: str) -> int:
-    """How many commands Redis has run, INFO aside: what reached it."""
-    client = redis.Redis.from_url(url)
-    try:
-        stats = client.info("commandstats")
-    finally:
-        client.close()
-    return sum(s["calls"] for name, s in stats.items() if name != "cmdstat_info")
