@@ -92,6 +92,7 @@ def test_a_set_is_due_only_in_the_last_half_of_its_life(
     token = mint_token()
     started = time.time()  # the set is downloaded after this
     assert get_me(token).status_code == 200
+    refreshed_before = counted("refreshed_ahead")
     idp.hold()  # a request that waited for the refresh would fail
 
     until_the_refresh_reaches_the_provider(idp, get_me, token)
@@ -99,6 +100,7 @@ def test_a_set_is_due_only_in_the_last_half_of_its_life(
 
     # Not before half its life: a set just downloaded is never due.
     assert time.time() - started >= 2, "the refresh started as the set arrived"
+    assert eventually(lambda: counted("refreshed_ahead") == refreshed_before + 1)
 
 
 def test_a_failed_refresh_leaves_the_set_in_use(idp, mint_token, get_me, soon_due):
