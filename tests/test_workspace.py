@@ -22,6 +22,7 @@ import pytest
 from tutorial.course.exercise import by_test_name, summarize
 from tutorial.course.pytest_run import read_report
 from tutorial.course.steps import (
+    REPOSITORY,
     Step,
     discover_steps,
     is_test_file,
@@ -59,6 +60,11 @@ def write_the_solution(step: Step, workspace: Path) -> None:
     for name, action in files_to_edit(step).items():
         if action == "delete":
             (workspace / name).unlink()
+        elif action == "move":  # "old -> new": the old one goes, the new one comes
+            old, _, name = name.partition(" -> ")
+            (workspace / old).unlink()
+            (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(step.path / name, workspace / name)
         else:
             (workspace / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(step.path / name, workspace / name)
@@ -314,8 +320,8 @@ def test_start_gives_the_steps_page_in_the_learners_view(tmp_path: Path):
 
     started = tutorial("start", str(step.number), workspace=tmp_path / "workspace")
 
-    config = mkdocs_config()
-    assert SITE_URL == config["site_url"]
-    assert LOCAL_SITE_URL == f"http://{config['dev_addr']}/"
+    readme = (REPOSITORY / "README.md").read_text(encoding="utf-8")
+    assert f"Read it at **{SITE_URL}**" in readme
+    assert LOCAL_SITE_URL == f"http://{mkdocs_config()['dev_addr']}/"
     assert f"{SITE_URL}steps/{step.name}/?learner=1" in started.stdout
     assert f"{LOCAL_SITE_URL}steps/{step.name}/?learner=1" in started.stdout

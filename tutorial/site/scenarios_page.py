@@ -18,7 +18,7 @@ from tutorial.site.templates import render
 # Words, not emoji: a machine without an emoji font shows those as empty boxes.
 SURVIVED, FELL = "ok", "**fell**"
 # Steps side by side in one table: more would not fit a 1280-pixel window.
-STEPS_PER_TABLE = 9
+STEPS_PER_TABLE = 6
 
 
 def render_page(results: dict[str, Any]) -> str:

@@ -84,21 +84,9 @@ def stored_entry(idp, plain_redis, test_key_prefix) -> bytes:
 
 
 # --8<-- [start:lesson-bad-answer]
-@pytest.mark.lesson(step=8)
-@pytest.mark.parametrize(
-    "fault",
-    [
-        Fault.SERVER_ERROR,
-        Fault.GARBAGE,
-        Fault.EMPTY_KEY_SET,
-        Fault.EMPTY_OBJECT,
-        Fault.KEYS_WITHOUT_KID,
-    ],
-    ids=lambda fault: fault.value,
-)
-def test_a_bad_answer_never_replaces_a_good_set(
-    idp, mint_token, get_me, plain_redis, test_key_prefix, fault
-):
+def a_bad_answer_leaves_the_good_set(
+    idp, mint_token, get_me, plain_redis, test_key_prefix, fault: Fault
+) -> None:
     assert get_me(mint_token()).status_code == 200
     good_entry = stored_entry(idp, plain_redis, test_key_prefix)
     idp.fault = fault
@@ -108,6 +96,30 @@ def test_a_bad_answer_never_replaces_a_good_set(
     assert get_me(mint_token(kid="maybe-a-new-key")).status_code == 503
     assert stored_entry(idp, plain_redis, test_key_prefix) == good_entry
     assert get_me(mint_token()).status_code == 200
+
+
+@pytest.mark.lesson(step=8)
+def test_a_set_with_no_key_that_can_sign_never_replaces_a_good_set(
+    idp, mint_token, get_me, plain_redis, test_key_prefix
+):
+    # Keys, but none with a kid: PyJWKSet parses it, and no token can name a key.
+    fault = Fault.KEYS_WITHOUT_KID
+    a_bad_answer_leaves_the_good_set(
+        idp, mint_token, get_me, plain_redis, test_key_prefix, fault
+    )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.SERVER_ERROR, Fault.GARBAGE, Fault.EMPTY_KEY_SET, Fault.EMPTY_OBJECT],
+    ids=lambda fault: fault.value,
+)
+def test_an_answer_that_fails_to_parse_never_replaces_a_good_set(
+    idp, mint_token, get_me, plain_redis, test_key_prefix, fault
+):
+    a_bad_answer_leaves_the_good_set(
+        idp, mint_token, get_me, plain_redis, test_key_prefix, fault
+    )
 
 
 @pytest.mark.lesson(step=8)

@@ -8,6 +8,8 @@ a worker that holds a usable key set its answer.
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
 
 import pytest
 import redis
@@ -28,13 +30,31 @@ def plant_a_hash(client: redis.Redis, key: bytes) -> None:
     client.hset(key, "planted", "not a key set")
 
 
+@dataclass
+class HangingRedis:
+    """A Redis that accepts connections and never answers; it counts them."""
+
+    url: str
+    connections: list[socket.socket] = field(default_factory=list)
+
+
 @pytest.fixture
-def hanging_redis_url() -> Iterator[str]:
-    """A port that accepts connections and never answers: a Redis that hangs."""
+def hanging_redis() -> Iterator[HangingRedis]:
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
-        listener.listen(128)  # the kernel accepts; nobody ever reads or answers
-        yield f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
+        listener.listen(128)
+        port = listener.getsockname()[1]
+        hanging = HangingRedis(f"redis://:any-password@127.0.0.1:{port}/0")
+
+        def accept() -> None:
+            with suppress(OSError):  # the listener closed: the test is over
+                while True:
+                    hanging.connections.append(listener.accept()[0])
+
+        threading.Thread(target=accept, daemon=True).start()
+        yield hanging
+    for connection in hanging.connections:
+        connection.close()
 
 
 @pytest.fixture
@@ -70,9 +90,9 @@ def test_a_hash_under_the_key_sets_key_is_no_outage(
 
 @pytest.mark.lesson(step=10)
 def test_the_plain_client_gives_redis_half_a_second(
-    idp, mint_token, get_me, settings, hanging_redis_url
+    idp, mint_token, get_me, settings, hanging_redis
 ):
-    settings.JWKS_REDIS_URL = hanging_redis_url  # accepts, and never answers
+    settings.JWKS_REDIS_URL = hanging_redis.url  # accepts, and never answers
     settings.JWKS_REDIS_TIMEOUT = 0.25
     token = mint_token()
     answers: list = []
@@ -84,5 +104,6 @@ def test_the_plain_client_gives_redis_half_a_second(
     # Far more than the setting, less than redis-py's own 5 s (for ever before 8).
     requests.join(timeout=3.5)
 
+    assert hanging_redis.connections, "the cache never asked JWKS_REDIS_URL's Redis"
     assert len(answers) == 3, "a request was still waiting for Redis after 3.5 s"
     assert [answer.status_code for answer in answers] == [200, 200, 200]

@@ -7,10 +7,12 @@ its result; a lock whose worker died expires by itself.
 """
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 
 from tutorial.kit.idp import Fault
 from tutorial.kit.net import get_me_over_http
@@ -50,21 +52,36 @@ def test_a_cold_fleet_downloads_the_jwks_once(idp, mint_token, private_redis_url
 # --8<-- [end:lesson-stampede]
 
 
+def string_keys(client: redis.Redis, prefix: str) -> list[bytes]:
+    """The string keys under the test's prefix: what the cache wrote, counters aside."""
+    keys = client.scan_iter(match=f"{prefix}:*")
+    return [key for key in keys if client.type(key) == b"string"]
+
+
 @pytest.mark.lesson(step=11)
-def test_a_failed_download_frees_the_lock_at_once(idp, mint_token, get_me, settings):
+def test_a_failed_download_frees_the_lock_at_once(
+    idp, mint_token, get_me, settings, plain_redis, test_key_prefix
+):
     settings.JWKS_FETCH_TIMEOUT = 30  # a lock of a minute, were it left to expire
     token = mint_token()
-    idp.fault = Fault.SERVER_ERROR
-    assert get_me(token).status_code == 503  # a cold start, and the provider fails
-    idp.fault = Fault.NONE
+    idp.hold()  # the cold start's download waits, under its lock
     answers: list = []
     request = threading.Thread(target=lambda: answers.append(get_me(token)))
-
     request.start()
-    request.join(timeout=20)  # far less than the lock's minute
+    deadline = time.monotonic() + 20
+    while not string_keys(plain_redis, test_key_prefix):
+        assert time.monotonic() < deadline, "no lock in Redis during the download"
+        time.sleep(0.01)
 
-    assert answers, "the next request waited for the failed download's lock"
-    assert answers[0].status_code == 200
+    idp.fault = Fault.SERVER_ERROR
+    idp.release()
+    request.join(timeout=20)
+
+    assert [answer.status_code for answer in answers] == [503]  # nothing to serve
+    # The download failed, and its lock ended with it, not a minute later.
+    assert string_keys(plain_redis, test_key_prefix) == []
+    idp.fault = Fault.NONE
+    assert get_me(token).status_code == 200
 
 
 @pytest.mark.lesson(step=11)
