@@ -46,6 +46,19 @@ def test_every_step_has_a_page_that_includes_its_diff():
         )
 
 
+def test_every_step_page_opens_with_what_fails_and_what_works():
+    """A reader sees the step's point before its code: the first two blocks under
+    the title say what fails (before it, or still) and what works."""
+    for step in discover_steps():
+        page = DOCS / "steps" / f"{step.name}.md"
+        opening = page.read_text(encoding="utf-8").split("\n## ", 1)[0]
+        kinds = re.findall(r'^!!! (\w+) "', opening, flags=re.MULTILINE)[:2]
+        assert sorted(kinds) == ["failure", "success"], (
+            f"{page.name} must open with a '!!! failure' and a '!!! success' block, "
+            f"what fails and what works; it opens with {kinds}"
+        )
+
+
 def test_every_step_page_shows_its_diff(built_site: Path):
     steps = discover_steps()
     for before, step in zip([None, *steps[:-1]], steps, strict=True):

@@ -96,13 +96,13 @@ class JWKSAuthentication(BaseAuthentication):
             counts.add(Counter.TOKENS_RECALLED)
             return claims
         counts.add(Counter.SIGNATURE_CHECKS)
-        try:
+        try:  # with the very checks that the token is remembered under
             claims = jwt.decode(
                 token,
                 signing_key.key,
-                algorithms=algorithms,
-                audience=settings.JWT_AUDIENCE,
-                issuer=settings.JWT_ISSUER,
+                algorithms=checks.algorithms,
+                audience=checks.audience,
+                issuer=checks.issuer,
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
