@@ -26,6 +26,7 @@ from tutorial.site.benchmarks_page import render_page
 
 DOCS = REPOSITORY / "docs"
 # The smallest load the options allow: one request per Locust client.
+MOST_PAGE_WORDS = 5_000
 SMALLEST_LOAD = ["--requests", "16", "--attack-requests", "16"]
 FLEET_FIGURES = {
     "downloads",
@@ -139,6 +140,16 @@ def test_the_committed_page_is_the_committed_results_written_out():
     assert (DOCS / PAGE_NAME).read_text() == render_page(results), (
         "docs/benchmarks.md differs from what docs/benchmarks.json gives: run "
         "`uv run tutorial bench --page-only`"
+    )
+
+
+def test_the_committed_page_can_be_taken_in():
+    """Under 5,000 words, counted as `wc -w` counts them: tables, charts and all."""
+    words = len((DOCS / PAGE_NAME).read_text().split())
+
+    assert words < MOST_PAGE_WORDS, (
+        f"docs/benchmarks.md has {words} words: fold less into it, or say it shorter "
+        "in tutorial/site/templates/benchmarks.md.j2"
     )
 
 

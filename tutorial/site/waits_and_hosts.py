@@ -43,6 +43,11 @@ class WaitsAndHosts:
         ]
         return table(header, rows, align="lrrrrrr")
 
+    def first_to_count_waits(self) -> str:
+        """The first strategy whose workers count the requests that waited."""
+        counting = [run for run in self.waits if run["counted_waits"] is not None]
+        return self.labels[counting[0]["strategy"]] if counting else "no step"
+
     def waits_findings(self) -> list[str]:
         if not self.waits:
             return []
