@@ -47,8 +47,7 @@ class VerifiedTokens:
     """At most JWT_VERIFIED_TOKENS of them; the first remembered goes first."""
 
     def __init__(self) -> None:
-        # Ordered, to drop the first remembered in constant time: a plain dict
-        # slows down when it is full and always losing its first entry.
+        # Ordered: a full plain dict that loses its first entry each time slows down.
         self._entries: OrderedDict[EntryKey, VerifiedToken] = OrderedDict()
         self._lock = threading.Lock()  # gthread's threads share the process
 
@@ -74,15 +73,14 @@ class VerifiedTokens:
         self, entry_key: EntryKey | None, key: PyJWK, claims: dict[str, Any], text: str
     ) -> None:
         """Keep what a full check of a token found: it passed every check."""
-        most = settings.JWT_VERIFIED_TOKENS
-        if entry_key is None or most <= 0:
+        if entry_key is None or settings.JWT_VERIFIED_TOKENS <= 0:
             return
         # As jwt.decode reads them; it has checked that int() takes them.
         not_before = max(int(claims.get("nbf", 0)), int(claims.get("iat", 0)))
         entry = VerifiedToken(thumbprint(key), text, int(claims["exp"]), not_before)
         with self._lock:
             self._entries[entry_key] = entry
-            while len(self._entries) > most:
+            while len(self._entries) > settings.JWT_VERIFIED_TOKENS:
                 self._entries.popitem(last=False)  # the first remembered
 
 
