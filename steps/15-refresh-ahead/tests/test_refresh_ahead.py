@@ -103,6 +103,23 @@ def test_a_set_is_due_only_in_the_last_half_of_its_life(
     assert eventually(lambda: counted("refreshed_ahead") == refreshed_before + 1)
 
 
+@pytest.mark.lesson(step=15)
+def test_past_its_stale_cap_a_set_never_answers(idp, mint_token, get_me, settings):
+    settings.JWKS_CACHE_SECONDS = settings.JWKS_REFRESH_AHEAD_SECONDS = 1
+    settings.JWKS_MIN_CACHE_SECONDS = settings.JWKS_IN_PROCESS_SECONDS = 1
+    settings.JWKS_STALE_SECONDS = 0  # its cap is the end of its freshness
+    token = mint_token()
+    assert get_me(token).status_code == 200
+    refreshed_before = counted("refreshed_ahead")
+    idp.fault = Fault.SERVER_ERROR
+
+    time.sleep(1.5)  # no request in the window: the set is past its cap
+    answers = [get_me(token).status_code for _ in range(3)]
+
+    assert answers == [503] * 3  # never the set in hand, refresh under way or not
+    assert counted("refreshed_ahead") == refreshed_before
+
+
 def test_a_failed_refresh_leaves_the_set_in_use(idp, mint_token, get_me, soon_due):
     token = mint_token()
     assert get_me(token).status_code == 200

@@ -46,10 +46,12 @@ class RefreshAhead:
         latest = self.latest
         if latest is not None and not need.refresh:
             fresh_left = latest.fresh_left
-            if fresh_left <= self.window(latest):  # due
+            # Past the stale cap, the set may not be handed down, not even to a
+            # refresh: the request asks the layers below itself.
+            usable = fresh_left + self.stale_seconds > 0
+            if usable and fresh_left <= self.window(latest):  # due
                 self.start_refresh(latest)
-                renewing = self.refreshing.locked()
-                if renewing and fresh_left <= 0 < fresh_left + self.stale_seconds:
+                if self.refreshing.locked() and fresh_left <= 0:
                     return latest  # stale, while this process's thread renews it
         self.latest = key_set = self.source.key_set(need)
         return key_set
