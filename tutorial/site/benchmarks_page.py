@@ -230,7 +230,7 @@ class Page:
             ]
             for name in self.ids
         ]
-        # Short headers, so that ten columns fit a laptop's window; the page says
+        # Short headers, so that the nine columns fit a laptop's window; the page says
         # what each means under the table.
         headers = ["strategy", "median", "× floor", "rounds", "× decode"]
         headers += ["first sight", "× floor", "outage", "× warm"]
