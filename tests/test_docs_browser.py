@@ -141,9 +141,15 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class SiteServer(ThreadingHTTPServer):
+    # A browser opens several connections at once; on a busy machine a short
+    # queue of them makes it wait a second to try again.
+    request_queue_size = 64
+
+
 @pytest.fixture(scope="module")
 def site_url(chromium: Path, built_site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(
+    server = SiteServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(built_site))
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -357,15 +363,29 @@ SOLUTION_SHOWN = """
 """
 
 
+def open_with_its_switch(page, url: str) -> None:
+    """Open ``url`` and wait for the learner's switch, saying why it never came."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    failed, errors = [], []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, wait_until="networkidle")
+    try:
+        page.locator(".learner-switch input").wait_for(state="attached", timeout=15_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(f"{url}: no learner's switch; failed: {failed}, errors: {errors}")
+
+
 def test_the_learners_view_hides_the_solution_from_page_to_page(browser, site_url: str):
     page = browser.new_page()
-    page.goto(f"{site_url}steps/06-key-rotation/?learner=1", wait_until="networkidle")
+    open_with_its_switch(page, f"{site_url}steps/06-key-rotation/?learner=1")
     shown = page.evaluate(SOLUTION_SHOWN)
     assert shown, "the by-hand commands should stay in the learner's view"
     assert not [title for title in shown if title.startswith("steps/")], shown
     assert page.locator(".learner-switch input").is_checked()
 
-    page.goto(f"{site_url}steps/07-redis-outages/", wait_until="networkidle")
+    open_with_its_switch(page, f"{site_url}steps/07-redis-outages/")
     assert not [t for t in page.evaluate(SOLUTION_SHOWN) if t.startswith("steps/")]
 
     page.locator(".learner-switch input").uncheck()

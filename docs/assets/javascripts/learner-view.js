@@ -6,15 +6,31 @@
 (function () {
   "use strict";
   var KEY = "jwks-tutorial:learner-view";
+  // A browser may refuse storage (a private window, a page opened from disk):
+  // the switch then still works on the page, it just is not remembered.
+  function remembered() {
+    try {
+      return window.localStorage.getItem(KEY);
+    } catch (refused) {
+      return null;
+    }
+  }
+  function remember(value) {
+    try {
+      window.localStorage.setItem(KEY, value);
+    } catch (refused) {
+      // Not remembered; the address or the switch sets it again.
+    }
+  }
   var asked = new URLSearchParams(window.location.search).get("learner");
   if (asked === "1" || asked === "0") {
-    window.localStorage.setItem(KEY, asked);
+    remember(asked);
+  } else {
+    asked = remembered();
   }
-  function isOn() {
-    return window.localStorage.getItem(KEY) === "1";
-  }
+  var on = asked === "1";
   // Set before the page is drawn, so the solution never flashes into view.
-  document.documentElement.classList.toggle("learner-view", isOn());
+  document.documentElement.classList.toggle("learner-view", on);
 
   // What the switch hides: code included from steps/ (its title names the file),
   // the folded diff and tests, and the answers under "Check yourself" questions.
@@ -43,9 +59,9 @@
     label.className = "learner-switch";
     var box = document.createElement("input");
     box.type = "checkbox";
-    box.checked = isOn();
+    box.checked = on;
     box.addEventListener("change", function () {
-      window.localStorage.setItem(KEY, box.checked ? "1" : "0");
+      remember(box.checked ? "1" : "0");
       document.documentElement.classList.toggle("learner-view", box.checked);
     });
     label.appendChild(box);
@@ -60,10 +76,17 @@
     }
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  function setUp() {
     var article = document.querySelector("article.md-content__inner, article");
     if (article && markSolution(article) > 0) {
       addSwitch(article);
     }
-  });
+  }
+  // The page's own scripts come last, so the page is usually parsed by now; an
+  // engine that loads this script later finds it parsed too.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
 })();
