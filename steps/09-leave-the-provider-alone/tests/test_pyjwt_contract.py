@@ -3,7 +3,7 @@
 Code that built a ``PyJWKClient`` before may build a ``CachingJWKClient``
 instead, with the same arguments: its headers, its TLS context and its timeout
 must reach the provider, PyJWT's methods must still work, and the errors keep
-PyJWT's types. How long the set is kept, and when it may be refreshed, follow
+PyJWT's types and words. How long the set is kept, and when it may be refreshed, follow
 the step's settings, whatever ``lifespan``, ``cache_jwk_set`` or
 ``cooldown_duration`` say: made-up kids never cost a download each, through any
 public method. Real providers, over real HTTP and HTTPS.
@@ -82,8 +82,11 @@ def test_an_unreachable_provider_is_a_connection_error(idp):
     client = CachingJWKClient(idp.jwks_url)
     idp.stop()
 
-    with pytest.raises(PyJWKClientConnectionError):
+    with pytest.raises(PyJWKClientConnectionError) as raised:
         client.get_signing_key("any-kid")
+    with pytest.raises(PyJWKClientConnectionError) as pyjwts:
+        PyJWKClient(idp.jwks_url).get_signing_key("any-kid")
+    assert str(raised.value) == str(pyjwts.value)  # a caller may match its words
 
 
 def test_an_error_status_is_a_connection_error_and_its_response_is_closed(idp):

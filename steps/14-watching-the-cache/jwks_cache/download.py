@@ -27,8 +27,7 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 class Download:
     """The JWKS at the client's URL, with the client's headers, TLS context, timeout.
 
-    PyJWT's fetch_data returns the JSON alone: this keeps the answer's headers
-    too. Its errors are PyJWT's, for the network and for the answer.
+    PyJWT's fetch_data returns the JSON alone: this keeps the answer's headers too.
     """
 
     def __init__(self, client: PyJWKClient, freshness: Freshness) -> None:
@@ -42,8 +41,8 @@ class Download:
         took_ms = (time.perf_counter() - started) * 1000
         logger.info("Downloaded the JWKS from %s in %.1f ms", self.client.uri, took_ms)
         jwks = json.loads(body)  # a ValueError for what is not JSON, as in PyJWT
-        cache_control = headers.get("Cache-Control")
-        fresh_for = self.freshness.of(cache_control, headers.get("Age"))
+        cache_control = header(headers, "Cache-Control")
+        fresh_for = self.freshness.of(cache_control, header(headers, "Age"))
         return KeySet.parse(jwks, time.time(), fresh_for, cache_control)
 
     def get(self) -> tuple[bytes, http.client.HTTPMessage]:
@@ -61,6 +60,13 @@ class Download:
             # URLError, HTTPError (a 500, say) and timeouts are all OSErrors.
             if isinstance(error, urllib.error.HTTPError):
                 error.close()  # it holds the response, and so a socket
-            raise PyJWKClientConnectionError(
-                f"Could not download the JWKS: {error}"
+            raise PyJWKClientConnectionError(  # PyJWT's error, word for word
+                f'Fail to fetch data from the url, err: "{error}"'
             ) from error
+
+
+def header(headers: Any, name: str) -> str | None:
+    # A caller's tests may stand in for urllib as PyJWT's own tests do, with
+    # headers that are not text: those count as none.
+    value = headers.get(name)
+    return value if isinstance(value, str) else None
