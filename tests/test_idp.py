@@ -110,6 +110,7 @@ def test_hs256_token_is_signed_with_the_public_key(idp):
         (Fault.GARBAGE, 200, b"<html>"),
         (Fault.EMPTY_KEY_SET, 200, b'{"keys": []}'),
         (Fault.EMPTY_OBJECT, 200, b"{}"),
+        (Fault.DEEP, 200, b'{"keys": [[[['),
     ],
 )
 def test_faults_with_a_body(idp, fault, status, body):

@@ -23,6 +23,7 @@ class Fault(enum.Enum):
     EMPTY_OBJECT = "empty-object"  # 200 with {}
     KEYS_WITHOUT_KID = "keys-without-kid"  # 200 with the keys, none named
     HUGE = "huge"  # 200 with a 10 MB JSON document that holds no key
+    DEEP = "deep"  # 200 with JSON nested deeper than Python's json reads
 
 
 FAULT_EFFECTS = {
@@ -32,6 +33,7 @@ FAULT_EFFECTS = {
     Fault.EMPTY_OBJECT: "answers 200 with an empty JSON object, {}",
     Fault.KEYS_WITHOUT_KID: "answers 200 with the keys, but none has a kid",
     Fault.HUGE: "answers 200 with 10 MB of JSON that holds no key",
+    Fault.DEEP: "answers 200 with JSON nested too deep to read",
 }
 
 
@@ -43,6 +45,15 @@ def huge_document() -> bytes:
     opening, closing = b'{"keys": [], "padding": "', b'"}'
     padding = HUGE_BODY_BYTES - len(opening) - len(closing)
     return opening + b"x" * padding + closing
+
+
+# Python's json raises RecursionError at about a thousand levels, on every version.
+DEEP_LEVELS = 100_000
+
+
+def deep_document() -> bytes:
+    """``{"keys": [[[...]]]}``, nested ``DEEP_LEVELS`` deep: valid JSON."""
+    return b'{"keys": ' + b"[" * DEEP_LEVELS + b"]" * DEEP_LEVELS + b"}"
 
 
 def parse_fault(name: str) -> Fault:

@@ -39,6 +39,7 @@ import jwt
 from tutorial.kit.faults import (
     MAX_DELAY_SECONDS,
     Fault,
+    deep_document,
     huge_document,
 )
 from tutorial.kit.idp_admin import ADMIN_PATH, carry_out
@@ -336,6 +337,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(self.idp.jwks_without_kids()).encode())
         elif fault is Fault.HUGE:
             self._send(200, huge_document())
+        elif fault is Fault.DEEP:
+            self._send(200, deep_document())
         else:
             self._send(200, json.dumps(self.idp.jwks()).encode())
 

@@ -10,6 +10,7 @@ from tutorial.kit.idp import Fault
 CAUSES = {
     Fault.SERVER_ERROR: "HTTP Error 500",
     Fault.GARBAGE: "not JSON",
+    Fault.DEEP: "not JSON",
     Fault.EMPTY_KEY_SET: "did not contain any keys",
 }
 

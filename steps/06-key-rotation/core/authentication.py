@@ -109,9 +109,10 @@ class JWKSAuthentication(BaseAuthentication):
         except (jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
             # Unreachable, an HTTP error status, a timeout, or no usable keys.
             raise provider_unavailable(self.jwks_client.uri, str(error)) from error
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             # A body that is not JSON: json.load raises a ValueError
-            # (JSONDecodeError, UnicodeDecodeError) and PyJWT lets it through.
+            # (JSONDecodeError, UnicodeDecodeError), or a RecursionError for JSON
+            # nested deeper than Python reads, and PyJWT lets it through.
             cause = f"the answer is not JSON ({error})"
             raise provider_unavailable(self.jwks_client.uri, cause) from error
         if signing_key is None:

@@ -111,7 +111,13 @@ def test_a_set_with_no_key_that_can_sign_never_replaces_a_good_set(
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault.SERVER_ERROR, Fault.GARBAGE, Fault.EMPTY_KEY_SET, Fault.EMPTY_OBJECT],
+    [
+        Fault.SERVER_ERROR,
+        Fault.GARBAGE,
+        Fault.DEEP,
+        Fault.EMPTY_KEY_SET,
+        Fault.EMPTY_OBJECT,
+    ],
     ids=lambda fault: fault.value,
 )
 def test_an_answer_that_fails_to_parse_never_replaces_a_good_set(
@@ -137,6 +143,19 @@ def test_a_cold_worker_gets_the_stale_set_from_redis(idp, settings):
 
 
 # --8<-- [end:lesson-bad-answer]
+
+
+@pytest.mark.parametrize("fault", [Fault.GARBAGE, Fault.DEEP], ids=lambda f: f.value)
+def test_a_stale_set_covers_an_answer_that_is_not_json(idp, settings, fault):
+    from core.jwks import CachingJWKClient
+
+    settings.JWKS_CACHE_SECONDS = 1
+    CachingJWKClient(idp.jwks_url).get_signing_keys()
+    idp.fault = fault
+    time.sleep(1.2)  # the set is stale from now on
+    cold_worker = CachingJWKClient(idp.jwks_url)
+
+    assert cold_worker.find_signing_key(idp.current_key.kid) is not None
 
 
 # --8<-- [start:lesson-timeout]

@@ -6,8 +6,9 @@ from typing import Any, Protocol
 
 from jwt import PyJWK, PyJWKClientError, PyJWKSet, PyJWKSetError
 
-# No key set to be had: the provider failed, or its answer is none (not JSON).
-PROVIDER_ERRORS = (PyJWKClientError, PyJWKSetError, ValueError)
+# No key set to be had: the provider failed, or its answer is none (not JSON, or
+# JSON nested deeper than Python reads).
+PROVIDER_ERRORS = (PyJWKClientError, PyJWKSetError, ValueError, RecursionError)
 
 
 @dataclass(frozen=True, eq=False)
