@@ -2,6 +2,7 @@
 
 import io
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,25 @@ def test_an_unreachable_server_is_one_clear_line():
     [line] = result.stderr.splitlines()
     assert "REDIS_URL" in line
     assert "Traceback" not in result.stderr
+
+
+# --8<-- [start:lesson-hanging]
+@pytest.mark.lesson(step=1)
+def test_a_redis_that_never_answers_is_one_clear_line_not_a_hang():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel accepts; nobody ever reads or answers
+        hanging = f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
+
+        # A minute is far above any sensible timeout: without one, it never ends.
+        result = run_manage_py("ping_redis", redis_url=hanging)
+
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "REDIS_URL" in line
+
+
+# --8<-- [end:lesson-hanging]
 
 
 def with_password(url: str, password: str) -> str:
