@@ -9,6 +9,7 @@ import redis
 
 from tutorial.course.steps import REPOSITORY
 from tutorial.kit.net import free_port, port_is_open
+from tutorial.kit.not_redis import garbled_redis_server
 from tutorial.kit.redis import (
     COMPOSE_PASSWORD,
     DEFAULT_REDIS_URL,
@@ -216,3 +217,13 @@ def test_a_restartable_redis_dies_and_comes_back_empty_at_the_same_url():
         client.close()
 
     assert not port_is_open(server.port)
+
+
+def test_the_garbled_server_makes_redis_py_raise_what_is_no_redis_error():
+    with garbled_redis_server() as url:
+        client = redis.Redis.from_url(url, socket_timeout=5)
+        with pytest.raises(Exception) as raised:
+            client.get("any")
+        client.close()
+
+    assert not isinstance(raised.value, redis.RedisError), raised.value

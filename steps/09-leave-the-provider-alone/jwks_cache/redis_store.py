@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from django.core.cache import cache
 
 logger = logging.getLogger("jwks")
@@ -46,7 +45,9 @@ class RedisStore:
             return None
         try:
             return operation()
-        except redis.RedisError as error:
+        # Any error: what answers on Redis's port may be no Redis (a proxy gone
+        # wrong, another service), and redis-py then raises what it runs into.
+        except Exception as error:
             self.down_until = time.monotonic() + RETRY_SECONDS
             logger.warning(
                 "Redis is unreachable (%s): carrying on without it for %g s",

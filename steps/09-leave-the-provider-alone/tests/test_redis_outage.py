@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tutorial.kit.net import get_me_over_http, http_status
+from tutorial.kit.not_redis import garbled_redis_server
 from tutorial.kit.redis import throwaway_redis_server
 from tutorial.kit.stack import provider_env, run_gunicorn
 
@@ -104,6 +105,24 @@ def test_a_redis_that_never_answers_costs_no_errors_and_no_long_wait(
 
 
 # --8<-- [end:lesson-redis-hangs]
+
+
+# --8<-- [start:lesson-not-redis]
+@pytest.mark.lesson(step=7)
+def test_what_answers_on_redis_port_but_is_not_redis_costs_no_errors(
+    idp, mint_token, get_me, settings
+):
+    with garbled_redis_server() as url:
+        # Every way the step reaches Redis leads there.
+        settings.REDIS_URL = settings.JWKS_REDIS_URL = url
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+
+        statuses = [get_me(mint_token()).status_code for _ in range(3)]
+
+    assert statuses == [200] * 3
+
+
+# --8<-- [end:lesson-not-redis]
 
 
 def bearer(token: str) -> dict[str, str]:

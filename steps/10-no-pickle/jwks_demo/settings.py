@@ -32,8 +32,7 @@ JWKS_REDIS_URL = REDIS_URL
 JWKS_REDIS_KEY_PREFIX = "jwks-cache"
 # Redis answers in a millisecond or not at all: after half a second, it is down.
 JWKS_REDIS_TIMEOUT = 0.5
-# The key of the integrity tag on the key set in Redis; empty, one derived from
-# SECRET_KEY. Every worker has it; whoever can only write to Redis must not.
+# The key of the integrity tag on the key set in Redis; empty: one from SECRET_KEY.
 JWKS_INTEGRITY_KEY = os.environ.get("JWKS_INTEGRITY_KEY", "")
 # --8<-- [end:jwks-redis]
 

@@ -71,7 +71,9 @@ class RedisStore:
             return None
         try:
             return operation()
-        except redis.RedisError as error:
+        # Any error: what answers on Redis's port may be no Redis (a proxy gone
+        # wrong, another service), and redis-py then raises what it runs into.
+        except Exception as error:
             if str(error).startswith("WRONGTYPE"):  # Redis answered: no outage
                 logger.warning("Redis holds a %r of another type: deleting it", name)
                 self.delete(name)
