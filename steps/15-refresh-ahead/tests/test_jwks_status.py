@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from tutorial.kit.idp import Fault
 from tutorial.kit.net import free_port
+from tutorial.kit.not_redis import garbled_redis_server
 from tutorial.kit.redis import keys_holding
 from tutorial.kit.stack import provider_env
 
@@ -70,6 +71,15 @@ def test_an_unreachable_redis_is_one_clear_line(idp):
     [line] = result.stderr.splitlines()
     assert "REDIS_URL" in line
     assert "a-password" not in line
+
+
+def test_what_is_not_redis_on_its_port_is_one_clear_line(idp):
+    with garbled_redis_server() as url:
+        result = run_jwks_status({**provider_env(idp), "REDIS_URL": url})
+
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "REDIS_URL" in line
 
 
 def fleet_counters(plain_redis, test_key_prefix) -> dict[str, int]:

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from tutorial.kit.net import free_port
+from tutorial.kit.not_redis import garbled_redis_server
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 
@@ -86,6 +87,15 @@ def test_a_redis_that_never_answers_is_one_clear_line_not_a_hang():
 
 
 # --8<-- [end:lesson-hanging]
+
+
+def test_what_is_not_redis_on_its_port_is_one_clear_line():
+    with garbled_redis_server() as url:
+        result = run_manage_py("ping_redis", redis_url=url)
+
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert "REDIS_URL" in line
 
 
 def with_password(url: str, password: str) -> str:

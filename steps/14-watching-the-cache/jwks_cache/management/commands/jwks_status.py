@@ -1,6 +1,5 @@
 from typing import Any
 
-import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
         try:
             stored, left = store.client.get(entry), store.client.pttl(entry) / 1000
             counters = store.client.hgetall(store.key(FLEET_COUNTERS))
-        except redis.RedisError as error:
+        except Exception as error:  # as in RedisStore: any error is no Redis
             raise CommandError(
                 f"Redis cannot be reached ({error}). Check JWKS_REDIS_URL."
             ) from error
