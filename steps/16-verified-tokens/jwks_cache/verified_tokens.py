@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives import serialization
@@ -28,8 +29,8 @@ LEEWAY_SECONDS = 0
 class Checks(NamedTuple):
     """What a token passed besides its signature: jwt.decode's settings."""
 
-    audience: str
-    issuer: str
+    audience: str | Sequence[str]  # one, or any of several
+    issuer: str | Sequence[str]
     algorithms: tuple[str, ...]
 
 
@@ -40,7 +41,7 @@ class VerifiedToken(NamedTuple):
     not_before: int  # nbf or iat, the later: jwt.decode refuses a token before either
 
 
-EntryKey = tuple[bytes, Checks]
+EntryKey = tuple[bytes, str]
 
 
 class VerifiedTokens:
@@ -55,7 +56,8 @@ class VerifiedTokens:
         """Where ``token`` is remembered; None for a token too long to be."""
         if len(token) > LONGEST_REMEMBERED_TOKEN:
             return None
-        return hashlib.sha256(token.encode("latin-1")).digest(), checks
+        # The checks by their repr: a list of audiences cannot be part of a key.
+        return hashlib.sha256(token.encode("latin-1")).digest(), repr(checks)
 
     def recall(self, entry_key: EntryKey | None, key: PyJWK) -> dict[str, Any] | None:
         """The claims of the token, if this key verified it with these checks."""

@@ -175,3 +175,12 @@ def test_nothing_of_it_goes_to_redis(mint_token, get_me, plain_redis, test_key_p
     ]
     assert names  # the key set, and its bookkeeping: nothing of the token
     assert not any(token.encode() in value for value in strings)
+
+
+def test_several_audiences_may_be_set(idp, mint_token, get_me, settings):
+    # jwt.decode takes a list of audiences; a token for any of them passes.
+    settings.JWT_AUDIENCE = ["https://another-api.example", idp.audience]
+    token = mint_token()
+
+    assert [get_me(token).status_code for _ in range(2)] == [200, 200]
+    assert get_me(mint_token(aud="https://not-this-api.example")).status_code == 401
