@@ -1,9 +1,8 @@
 """The tokens this process has verified, so that a repeated one is not verified again.
 
-Each is found by the SHA-256 of its exact bytes and the checks it passed, bound
-to the key that verified it (by the key's value, not its kid), never used past
-its ``exp``, and kept in this process only: in Redis, whoever could write an
-entry could log in as anyone.
+Each is found by the SHA-256 of its exact bytes and the checks it passed, bound to
+the key that verified it (its value, not its kid), never used past its ``exp``, and
+kept in this process only: in Redis, whoever could write one could log in as anyone.
 """
 
 import functools
@@ -12,7 +11,6 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives import serialization
@@ -29,8 +27,8 @@ LEEWAY_SECONDS = 0
 class Checks(NamedTuple):
     """What a token passed besides its signature: jwt.decode's settings."""
 
-    audience: str | Sequence[str]  # one, or any of several
-    issuer: str | Sequence[str]
+    audience: str | list[str]  # one, or any of several
+    issuer: str | list[str]
     algorithms: tuple[str, ...]
 
 
