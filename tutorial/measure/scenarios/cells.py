@@ -7,6 +7,7 @@ The helpers here count answers and downloads, the only things outcomes depend on
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -129,6 +130,27 @@ def warm_up(cell: Cell) -> None:
     answer = cell.get(cell.valid())
     if answer.status != 200:
         raise CellDidNotWarmUp(f"{cell.step.name}: warm-up request answered {answer}")
+
+
+# A gunicorn access-log line (ACCESS_LOG_FORMAT) of a worker that answered 200.
+ANSWERED_200 = re.compile(r'^<(\d+)> "[^"]*" 200 ', re.MULTILINE)
+WARM_ROUNDS = 20
+
+
+def warm_every_worker(cell: Cell) -> None:
+    """Valid tokens until each worker has answered one: no worker starts cold.
+
+    The kernel hands a connection to whichever worker takes it first, so the
+    tokens go a few at a time until the access log names every worker.
+    """
+    for _ in range(WARM_ROUNDS):
+        cell.get_many([cell.valid()] * cell.workers, concurrency=cell.workers)
+        warm = set(ANSWERED_200.findall(cell.server.log_text()))
+        if len(warm) >= cell.workers:
+            return
+    raise CellDidNotWarmUp(
+        f"{cell.step.name}: {len(warm)} of {cell.workers} workers answered a token"
+    )
 
 
 @contextmanager
