@@ -35,7 +35,7 @@ class SingleFlight:
 
     def key_set(self, need: Need) -> KeySet:
         deadline = time.monotonic() + self.lock.seconds
-        counted = bool(need.due_within)  # a refresh ahead keeps no request waiting
+        counted = need.due_within > 0  # a refresh ahead keeps no request waiting
         while True:
             stored = self.peek()
             if stored is not None and need.met_by(stored):

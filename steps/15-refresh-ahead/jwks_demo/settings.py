@@ -66,10 +66,9 @@ JWKS_IN_PROCESS_SECONDS = int(os.environ.get("JWKS_IN_PROCESS_SECONDS", 30))
 # --8<-- [end:in-process]
 
 # --8<-- [start:refresh-ahead]
-# Once a set has less freshness left than this (at most half its life), one
-# worker of the fleet downloads the next in the background, while every request
-# is answered with the set in hand. Each process starts somewhere in the last
-# 50 to 100 % of this window, so that the fleet does not try all at once.
+# Once a set has less freshness left than this (at most half its life), one worker
+# of the fleet downloads the next in the background, while requests get the set in
+# hand. Each process starts in the last 50 to 100 % of it: not all try at once.
 JWKS_REFRESH_AHEAD_SECONDS = int(os.environ.get("JWKS_REFRESH_AHEAD_SECONDS", 30))
 # --8<-- [end:refresh-ahead]
 

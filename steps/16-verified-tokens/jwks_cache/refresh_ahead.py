@@ -4,24 +4,22 @@ import logging
 import random
 import threading
 import time
+from dataclasses import replace
 
 from jwks_cache.counters import Counter, counts
 from jwks_cache.key_set import PROVIDER_ERRORS, KeySet, KeySource, Need
 
 logger = logging.getLogger("jwks")
 
-# The thread that refreshes ahead, by name, for a debugger.
-REFRESH_THREAD = "jwks-refresh-ahead"
+REFRESH_THREAD = "jwks-refresh-ahead"  # its thread's name, for a debugger
 
 
 class RefreshAhead:
     """Every request gets the set in hand; a thread of this process renews it.
 
-    Once the set has less freshness left than the window, a thread asks the
-    layers below for the next one: the download lock lets one worker of the
-    fleet download, and the others find its set in Redis. A set that went stale
-    first (no request came in the window, or the provider is slow) answers, up
-    to the stale cap, while the thread renews it: no request waits for it.
+    Once the set's freshness left is under the window, a thread asks the layers
+    below for the next: one worker of the fleet downloads it, the others find it
+    in Redis. A set gone stale first answers, to the stale cap, meanwhile.
     """
 
     def __init__(
@@ -34,8 +32,7 @@ class RefreshAhead:
         self.source = source
         self.stale_seconds = stale_seconds
         self.latest: KeySet | None = None  # the set requests got last
-        # Jitter: each process starts in the last 50 to 100 % of the window,
-        # so that the fleet's processes do not all try at once.
+        # Jitter: each process starts in the last 50 to 100 % of the window.
         self.seconds = seconds * random.uniform(0.5, 1)
         # After a try that brought nothing new: the cooldown, as for a request.
         self.retry_seconds = retry_seconds
@@ -43,11 +40,13 @@ class RefreshAhead:
         self.next_try = 0.0  # by the monotonic clock
 
     def key_set(self, need: Need) -> KeySet:
+        if self.latest is None and not need.refresh:
+            # A process's first set: the one in Redis, even stale (to the cap).
+            need = replace(need, due_within=-self.stale_seconds)
         latest = self.latest
         if latest is not None and not need.refresh:
             fresh_left = latest.fresh_left
-            # Past the stale cap, the set may not be handed down, not even to a
-            # refresh: the request asks the layers below itself.
+            # Past the stale cap, not even a refresh gets it: the request asks below.
             usable = fresh_left + self.stale_seconds > 0
             if usable and fresh_left <= self.window(latest):  # due
                 self.start_refresh(latest)

@@ -61,7 +61,7 @@ class Need:
     # methods asked for a refresh: a set downloaded after it is wanted.
     refresh: bool = False
     kid: str | None = None
-    # Refreshing ahead: a set with no more freshness left than this is due.
+    # A set with no more freshness left than this is due (below zero: stale by more).
     due_within: float = 0.0
 
     def met_by(self, key_set: KeySet) -> bool:

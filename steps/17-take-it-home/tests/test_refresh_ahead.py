@@ -84,6 +84,26 @@ def test_a_request_during_a_refresh_is_answered_with_the_set_in_hand(
 
 
 @pytest.mark.lesson(step=15)
+def test_a_worker_that_starts_on_a_stale_set_does_not_wait(
+    idp, mint_token, get_me, soon_due, settings
+):
+    token = mint_token()
+    assert get_me(token).status_code == 200  # a worker fills Redis
+    time.sleep(2.2)  # the set in Redis is stale from now on
+    idp.hold()
+    # A changed setting makes a new client: this process is a worker just started.
+    settings.JWKS_FETCH_TIMEOUT = 60  # a request that waited would hang a minute
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(get_me, token)
+        answered_while_held = eventually(answer.done)
+        idp.release()
+
+    assert answered_while_held, "the new worker's first request waited for the provider"
+    assert answer.result().status_code == 200
+
+
+@pytest.mark.lesson(step=15)
 def test_a_set_is_due_only_in_the_last_half_of_its_life(
     idp, mint_token, get_me, settings
 ):
