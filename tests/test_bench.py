@@ -25,8 +25,8 @@ from tutorial.measure.bench.plan import FLOOR, PYJWT_DEFAULT, QUICK_PLAN, strate
 from tutorial.site.benchmarks_page import render_page
 
 DOCS = REPOSITORY / "docs"
-# The smallest load the options allow: one request per Locust client.
 MOST_PAGE_WORDS = 5_000
+# The smallest load the options allow: one request per Locust client.
 SMALLEST_LOAD = ["--requests", "16", "--attack-requests", "16"]
 FLEET_FIGURES = {
     "downloads",

@@ -26,6 +26,7 @@ def test_every_worker_has_answered_before_the_server_is_handed_over():
             assert len(server.answering_workers()) == 3
             # Readiness knocks without a token: it never costs a JWKS download.
             assert idp.downloads == 0
+            assert server.answering_workers(status=200) == set()  # only 401s so far
             assert get_me_over_http(server.port, idp.mint_token(sub="carol")) == 200
 
     assert server.process.returncode is not None

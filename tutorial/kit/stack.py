@@ -47,6 +47,7 @@ LOG_LINES_ON_FAILURE = 60
 #     <4242> "GET /api/v1/me HTTP/1.1" 401 58
 ACCESS_LOG_FORMAT = '%(p)s "%(r)s" %(s)s %(b)s'
 ANSWERING_WORKER = re.compile(r'^<(\d+)> "', re.MULTILINE)
+ANSWER_STATUS = re.compile(r'^<(\d+)> "[^"]*" (\d{3}) ', re.MULTILINE)  # and its status
 # What run_gunicorn decides itself: in extra_args they would blind its readiness.
 OWN_OPTIONS = set(
     "-b --bind -w --workers --threads --chdir -D --daemon --log-file --error-logfile"
@@ -78,12 +79,16 @@ class RunningServer:
             return self._final_log
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def answering_workers(self) -> set[int]:
-        """The process ids of the workers that have answered a request so far.
+    def answering_workers(self, status: int | None = None) -> set[int]:
+        """The process ids of the workers that have answered a request so far, or,
+        given ``status``, an answer with that status.
 
-        Readiness already made every worker answer once.
+        Readiness already made every worker answer once (a 401: it sends no token).
         """
-        return {int(pid) for pid in ANSWERING_WORKER.findall(self.log_text())}
+        if status is None:
+            return {int(pid) for pid in ANSWERING_WORKER.findall(self.log_text())}
+        answers = ANSWER_STATUS.findall(self.log_text())
+        return {int(pid) for pid, answered in answers if int(answered) == status}
 
     def log_tail(self, lines: int = LOG_LINES_ON_FAILURE) -> str:
         return "\n".join(self.log_text().splitlines()[-lines:])

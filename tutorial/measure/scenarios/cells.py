@@ -7,7 +7,6 @@ The helpers here count answers and downloads, the only things outcomes depend on
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -132,8 +131,6 @@ def warm_up(cell: Cell) -> None:
         raise CellDidNotWarmUp(f"{cell.step.name}: warm-up request answered {answer}")
 
 
-# A gunicorn access-log line (ACCESS_LOG_FORMAT) of a worker that answered 200.
-ANSWERED_200 = re.compile(r'^<(\d+)> "[^"]*" 200 ', re.MULTILINE)
 WARM_ROUNDS = 20
 
 
@@ -145,7 +142,7 @@ def warm_every_worker(cell: Cell) -> None:
     """
     for _ in range(WARM_ROUNDS):
         cell.get_many([cell.valid()] * cell.workers, concurrency=cell.workers)
-        warm = set(ANSWERED_200.findall(cell.server.log_text()))
+        warm = cell.server.answering_workers(status=200)
         if len(warm) >= cell.workers:
             return
     raise CellDidNotWarmUp(
