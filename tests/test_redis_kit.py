@@ -9,7 +9,7 @@ import redis
 
 from tutorial.course.steps import REPOSITORY
 from tutorial.kit.net import free_port, port_is_open
-from tutorial.kit.not_redis import garbled_redis_server
+from tutorial.kit.not_redis import garbled_redis_server, hanging_redis_server
 from tutorial.kit.redis import (
     COMPOSE_PASSWORD,
     DEFAULT_REDIS_URL,
@@ -227,3 +227,11 @@ def test_the_garbled_server_makes_redis_py_raise_what_is_no_redis_error():
         client.close()
 
     assert not isinstance(raised.value, redis.RedisError), raised.value
+
+
+def test_the_hanging_server_accepts_and_never_answers():
+    with hanging_redis_server() as url:
+        client = redis.Redis.from_url(url, socket_timeout=0.5)
+        with pytest.raises(redis.TimeoutError):
+            client.get("any")
+        client.close()

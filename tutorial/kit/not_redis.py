@@ -1,5 +1,6 @@
-"""A server where Redis should be that is not Redis: a proxy gone wrong, or another
-service on Redis's port. It answers every command with bytes no Redis sends."""
+"""Servers where Redis should be that do not behave as Redis: one that never answers
+(a Redis that hangs), and one that answers every command with bytes no Redis sends
+(a proxy gone wrong, or another service on Redis's port)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ from contextlib import contextmanager
 # ValueError of Python's, not one of its RedisErrors.
 GARBLED_REPLY = b"$abc\r\n"
 POLL_SECONDS = 0.1  # how soon the server notices that its block has ended
+
+
+@contextmanager
+def hanging_redis_server() -> Iterator[str]:
+    """The URL of a port that accepts connections and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as listener:
+        # The kernel accepts; nobody ever reads or answers.
+        yield f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 @contextmanager

@@ -6,7 +6,6 @@ checks tokens with that copy, or downloads a set of its own. Redis gets half a
 second to answer, and after a failure it is left alone for a while.
 """
 
-import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tutorial.kit.net import get_me_over_http, http_status
-from tutorial.kit.not_redis import garbled_redis_server
+from tutorial.kit.not_redis import garbled_redis_server, hanging_redis_server
 from tutorial.kit.redis import throwaway_redis_server
 from tutorial.kit.stack import provider_env, run_gunicorn
 
@@ -81,10 +80,8 @@ def test_a_key_rotated_while_redis_is_down_is_accepted(idp, mint_token):
 @pytest.fixture
 def hanging_redis_url() -> Iterator[str]:
     """A port that accepts connections and never answers: a Redis that hangs."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)  # the kernel accepts; nobody ever reads or answers
-        yield f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
+    with hanging_redis_server() as url:
+        yield url
 
 
 # --8<-- [start:lesson-redis-hangs]

@@ -2,7 +2,6 @@
 
 import io
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from tutorial.kit.net import free_port
-from tutorial.kit.not_redis import garbled_redis_server
+from tutorial.kit.not_redis import garbled_redis_server, hanging_redis_server
 
 STEP_DIR = Path(__file__).resolve().parents[1]
 
@@ -73,11 +72,7 @@ def test_an_unreachable_server_is_one_clear_line():
 # --8<-- [start:lesson-hanging]
 @pytest.mark.lesson(step=1)
 def test_a_redis_that_never_answers_is_one_clear_line_not_a_hang():
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)  # the kernel accepts; nobody ever reads or answers
-        hanging = f"redis://:any-password@127.0.0.1:{listener.getsockname()[1]}/0"
-
+    with hanging_redis_server() as hanging:
         # A minute is far above any sensible timeout: without one, it never ends.
         result = run_manage_py("ping_redis", redis_url=hanging)
 
